@@ -1,0 +1,201 @@
+"""Build the knowledge graph: data files -> records -> RDF -> SHACL gate -> dist/."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph
+from rdflib.compare import to_canonical_graph
+from rdflib.namespace import RDF
+
+from . import catalogue
+from .convert import sdg_codes, to_graph
+from .gate import Report, validate
+from .namespaces import Minter
+from .records import load_dataset
+from .settings import Settings
+
+# The named graphs of a build, in the order they are written.
+GRAPH_NAMES = ("data", "ontology", "sdg", "shapes", "catalogue")
+# The graphs that make up the published knowledge graph dumps.
+KNOWLEDGE_GRAPHS = ("data", "ontology", "sdg")
+DUMPS = {
+    "iuckg.ttl": ox.RdfFormat.TURTLE,
+    "iuckg.jsonld": ox.RdfFormat.JSON_LD,
+}
+
+
+class BuildError(Exception):
+    """A build that must not publish: its report says why."""
+
+
+@dataclass
+class Build:
+    """The named graphs of one build and its SHACL report."""
+
+    settings: Settings
+    graphs: dict[str, Graph]
+    report: Report
+
+
+def progress(message: str) -> None:
+    """Report a build step on stderr."""
+    print(f"iuckg: {message}", file=sys.stderr, flush=True)
+
+
+def parse_source(path: Path, base: str) -> Graph:
+    """Parse a Turtle file of the repository, resolving relative IRIs against the base."""
+    graph = Graph()
+    graph.parse(path, format="turtle", publicID=base)
+    return to_canonical_graph(graph) if has_bnodes(graph) else graph
+
+
+def has_bnodes(graph: Graph) -> bool:
+    """Whether a graph has blank nodes (whose labels a parser picks at random)."""
+    return any(isinstance(s, BNode) or isinstance(o, BNode) for s, _, o in graph)
+
+
+def parse_all(folder: Path, base: str) -> Graph:
+    """Parse and merge every Turtle file of a folder."""
+    graph = Graph()
+    for path in sorted(folder.glob("*.ttl")):
+        graph += parse_source(path, base)
+    return graph
+
+
+def compile_graphs(settings: Settings) -> dict[str, Graph]:
+    """Read the data folder and the repository's RDF into the build's named graphs."""
+    base = settings.base
+    progress(f"reading vocabularies from {settings.vocab_dir}")
+    sdg = parse_all(settings.vocab_dir, base)
+    progress(f"reading data from {settings.data_dir}")
+    data = load_dataset(settings.data_dir, sdg_codes(sdg))
+    progress("converting records to RDF")
+    graphs = {
+        "data": to_graph(data, Minter(base)) + parse_source(settings.ontology_dir / "schemes.ttl", base),
+        "ontology": parse_source(settings.ontology_dir / "iuc.ttl", base),
+        "sdg": sdg,
+        "shapes": parse_all(settings.shapes_dir, base),
+    }
+    graphs["catalogue"] = catalogue.describe(graphs, settings)
+    return graphs
+
+
+def gate(graphs: dict[str, Graph]) -> Report:
+    """Validate the knowledge graph against the shapes."""
+    progress("validating against the SHACL shapes")
+    union = Graph()
+    for name in KNOWLEDGE_GRAPHS:
+        union += graphs[name]
+    started = time.perf_counter()
+    report = validate(union, graphs["shapes"])
+    progress(f"SHACL gate: {'conforms' if report.conforms else 'VIOLATIONS'} "
+             f"({time.perf_counter() - started:.2f} s)")
+    return report
+
+
+def sorted_ntriples(graph: Graph) -> bytes:
+    """N-Triples of a graph, one line per triple, sorted: byte-identical for equal graphs."""
+    lines = graph.serialize(format="nt", encoding="utf-8").splitlines()
+    return b"".join(line + b"\n" for line in sorted(set(lines)) if line.strip())
+
+
+def nquads(graphs: dict[str, Graph], minter: Minter) -> bytes:
+    """N-Quads of every named graph, sorted within each graph."""
+    out = []
+    for name in GRAPH_NAMES:
+        suffix = b" <" + str(minter.graph(name)).encode() + b"> .\n"
+        out += [line[:-2].rstrip() + suffix for line in sorted_ntriples(graphs[name]).splitlines(keepends=True)]
+    return b"".join(out)
+
+
+def turtle(ntriples: bytes, minter: Minter, fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> bytes:
+    """Re-serialise sorted N-Triples in another format, keeping their order."""
+    triples = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    prefixes = {k: str(v) for k, v in minter.prefixes().items()}
+    return ox.serialize(triples, format=fmt, prefixes=prefixes)
+
+
+def class_counts(graph: Graph) -> dict[str, int]:
+    """How many resources of each class a graph has."""
+    counts = Counter(str(o) for o in graph.objects(None, RDF.type))
+    return dict(sorted(counts.items()))
+
+
+def write_files(build: Build, folder: Path) -> None:
+    """Write every file of dist/ into a folder."""
+    minter = Minter(build.settings.base)
+    knowledge = Graph()
+    for name in KNOWLEDGE_GRAPHS:
+        knowledge += build.graphs[name]
+    nt = sorted_ntriples(knowledge)
+    with open(folder / "iuckg.nt.gz", "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
+        gz.write(nt)
+    for filename, fmt in DUMPS.items():
+        (folder / filename).write_bytes(turtle(nt, minter, fmt))
+    (folder / "iuckg.nq").write_bytes(nquads(build.graphs, minter))
+    for name in ("ontology", "shapes"):
+        (folder / f"{name}.ttl").write_bytes(turtle(sorted_ntriples(build.graphs[name]), minter))
+    (folder / "validation-report.ttl").write_bytes(
+        turtle(sorted_ntriples(to_canonical_graph(build.report.graph)), minter))
+    summary = {
+        "base": build.settings.base,
+        "conforms": build.report.conforms,
+        "triples": {name: len(build.graphs[name]) for name in GRAPH_NAMES},
+        "classes": class_counts(build.graphs["data"]),
+    }
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def publish(build: Build, dist: Path) -> None:
+    """Write dist/ atomically: into a fresh folder, then swapped in for the old one."""
+    dist = Path(dist)
+    dist.parent.mkdir(parents=True, exist_ok=True)
+    staging = dist.parent / f".{dist.name}.new-{os.getpid()}"
+    retired = dist.parent / f".{dist.name}.old-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    try:
+        write_files(build, staging)
+        if dist.exists():
+            os.rename(dist, retired)
+        os.rename(staging, dist)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if retired.exists() and not dist.exists():
+            os.rename(retired, dist)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def build(settings: Settings) -> Build:
+    """Build the graph and publish it to settings.dist_dir; raise if it does not conform."""
+    graphs = compile_graphs(settings)
+    result = Build(settings, graphs, gate(graphs))
+    if not result.report.conforms:
+        raise BuildError(result.report.text)
+    progress(f"writing {settings.dist_dir}")
+    publish(result, settings.dist_dir)
+    return result
+
+
+def summary_table(result: Build) -> str:
+    """A readable summary of a build: triples per graph, resources per class."""
+    minter = Minter(result.settings.base)
+    lines = [f"{'graph':<12} {'triples':>8}"]
+    lines += [f"{name:<12} {len(result.graphs[name]):>8}" for name in GRAPH_NAMES]
+    lines.append("")
+    lines.append(f"{'class':<40} {'resources':>9}")
+    for cls, n in class_counts(result.graphs["data"]).items():
+        short = cls.replace(str(minter.iuc), "iuc:")
+        lines.append(f"{short:<40} {n:>9}")
+    return "\n".join(lines)

@@ -1,0 +1,133 @@
+"""The iuckg command line: each command calls one importable function."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .settings import DEFAULT_HOST, DEFAULT_PORT, Settings, default_base
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from the common options of a command."""
+    changes = {}
+    if getattr(args, "host", None):
+        changes["host"] = args.host
+    if getattr(args, "port", None):
+        changes["port"] = args.port
+    base = getattr(args, "base", None)
+    if base is None and ("host" in changes or "port" in changes):
+        base = default_base(changes.get("host", DEFAULT_HOST), changes.get("port", DEFAULT_PORT))
+    if base:
+        changes["base"] = base
+    if getattr(args, "data", None):
+        changes["data_dir"] = Path(args.data)
+    if getattr(args, "out", None):
+        changes["dist_dir"] = Path(args.out)
+    if getattr(args, "graph", None):
+        changes["extra_graphs"] = tuple(parse_graph_option(g) for g in args.graph)
+    for name in ("workers", "query_timeout", "max_rows"):
+        if getattr(args, name, None) is not None:
+            changes[name] = getattr(args, name)
+    return Settings().with_(**changes)
+
+
+def parse_graph_option(value: str) -> tuple[str, Path]:
+    """Split a --graph IRI=FILE option."""
+    iri, sep, path = value.partition("=")
+    if not sep or not iri or not path:
+        raise argparse.ArgumentTypeError(f"--graph expects IRI=FILE, got {value!r}")
+    return iri, Path(path)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build the graph into dist/."""
+    from .build import BuildError, build, summary_table
+    from .records import DataErrors
+
+    try:
+        result = build(settings_from(args))
+    except DataErrors as exc:
+        print(f"iuckg build: {len(exc.errors)} error(s) in the data; nothing was written:\n{exc}", file=sys.stderr)
+        return 1
+    except BuildError as exc:
+        print(f"iuckg build: the graph violates the shapes; nothing was written:\n{exc}", file=sys.stderr)
+        return 1
+    print(summary_table(result))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate RDF files, or the graph built from the data folder, against the shapes."""
+    from .validate import validate_command
+
+    return validate_command(settings_from(args), [Path(f) for f in args.files])
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Build if needed, load the store and serve it over HTTP."""
+    from .serve import serve
+
+    return serve(settings_from(args))
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """Run a SPARQL query against the built graph or a remote endpoint."""
+    from .query import query_command
+
+    text = Path(args.file).read_text(encoding="utf-8") if args.file else args.query
+    if not text:
+        print("iuckg query: give a query or --file", file=sys.stderr)
+        return 2
+    return query_command(settings_from(args), text, args.format, args.endpoint)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of the iuckg command."""
+    p = argparse.ArgumentParser(prog="iuckg", description="Build and publish the IUC knowledge graph.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(cmd: argparse.ArgumentParser) -> None:
+        cmd.add_argument("--base", help="base IRI of every minted IRI (default: http://HOST:PORT/ or $IUCKG_BASE)")
+        cmd.add_argument("--data", metavar="DIR", help="data folder (default: data/)")
+        cmd.add_argument("--out", metavar="DIST", help="output folder of the build (default: dist/)")
+
+    b = sub.add_parser("build", help="convert data/ to RDF, run the SHACL gate, write dist/")
+    common(b)
+    b.set_defaults(func=cmd_build)
+
+    v = sub.add_parser("validate", help="validate RDF files (or the data folder) against the shapes")
+    common(v)
+    v.add_argument("files", nargs="*", metavar="FILE", help="RDF files to validate (default: build from the data folder)")
+    v.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("serve", help="build if needed and serve SPARQL and Linked Data over HTTP")
+    common(s)
+    s.add_argument("--host", help=f"interface to listen on (default: {DEFAULT_HOST})")
+    s.add_argument("--port", type=int, help=f"port to listen on (default: {DEFAULT_PORT})")
+    s.add_argument("--graph", action="append", metavar="IRI=FILE", help="load an extra RDF file as a named graph (repeatable)")
+    s.add_argument("--workers", type=int, help="server worker processes (default: 2)")
+    s.add_argument("--query-timeout", dest="query_timeout", type=float, help="seconds a query may run (default: 10)")
+    s.add_argument("--max-rows", dest="max_rows", type=int, help="most result rows a query returns (default: 10000)")
+    s.set_defaults(func=cmd_serve)
+
+    q = sub.add_parser("query", help="run a SPARQL query against dist/ or an endpoint")
+    common(q)
+    q.add_argument("query", nargs="?", help="the SPARQL query text")
+    q.add_argument("--file", help="read the query from a file")
+    q.add_argument("--format", default="table", choices=["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"],
+                   help="output format (default: table)")
+    q.add_argument("--endpoint", metavar="URL", help="query this SPARQL endpoint instead of dist/")
+    q.set_defaults(func=cmd_query)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the iuckg command line."""
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""Namespaces of the vocabularies iuckg uses, and the IRIs it mints under a base."""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
+
+# schema.org: the http form, as the DCAT-AP shapes use it.
+SCHEMA = Namespace("http://schema.org/")
+# WGS84: declared here because rdflib's WGS constant uses https.
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
+GEOSPARQL = Namespace("http://www.opengis.net/ont/geosparql#")
+SDG = Namespace("http://metadata.un.org/sdg/")
+SDGO = Namespace("http://metadata.un.org/sdg/ontology#")
+EU_COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country/")
+VANN = Namespace("http://purl.org/vocab/vann/")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+FRAPO = Namespace("http://purl.org/cerif/frapo/")
+
+PREFIXES = {
+    "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD, "skos": SKOS, "dcterms": DCTERMS,
+    "dcat": DCAT, "void": VOID, "prov": PROV, "org": ORG, "foaf": FOAF, "schema": SCHEMA,
+    "geo": GEO, "geosparql": GEOSPARQL, "sdg": SDG, "sdgo": SDGO, "sh": SH, "vann": VANN,
+    "sd": SD, "frapo": FRAPO, "eucountry": EU_COUNTRY,
+}
+
+
+class Minter:
+    """The IRIs iuckg mints under one base IRI (see README, 'IRIs')."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.iuc = Namespace(base + "def/iuc#")
+        self.ontology = URIRef(base + "def/iuc")
+
+    def id(self, *path: str) -> URIRef:
+        """The IRI of a thing: base + 'id/' + path."""
+        return URIRef(self.base + "id/" + "/".join(path))
+
+    def graph(self, name: str) -> URIRef:
+        """The IRI of one of the named graphs the server holds."""
+        return URIRef(self.base + "graph/" + name)
+
+    def prefixes(self) -> dict[str, Namespace]:
+        """Prefixes for serialisations, including the minted namespaces."""
+        return {**PREFIXES, "iuc": self.iuc, "id": Namespace(self.base + "id/")}

@@ -1,0 +1,436 @@
+"""Read the curated CSV files of data/ into checked, typed records.
+
+Every problem is reported as a DataError naming the file, the line and the
+field, and all problems of a data folder are collected before failing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pycountry
+
+SLUG = re.compile(r"^[a-z0-9]+(?:--?[a-z0-9]+)*$")
+COUNTRY_CODE = re.compile(r"^[A-Z]{2,3}$")
+SDG_CODE = re.compile(r"^(?:[1-9]|1[0-7])(?:\.(?:[1-9][0-9]?|[a-j]))?$")
+LIST_SEPARATOR = ";"
+
+MEMBER_TYPES = ("city", "town", "district", "metropolitan-area", "region", "consortium")
+PAIRING_KINDS = ("city-to-city", "region-to-region")
+ACTION_KINDS = ("pilot-project", "action")
+HELIX_SECTORS = ("academia", "business", "civil-society", "government")
+FIGURE_SUBJECTS = ("programme", "city-to-city", "region-to-region")
+
+
+class DataError(Exception):
+    """A problem in one field of one record of a data file."""
+
+    def __init__(self, file: str, line: int, field: str, message: str) -> None:
+        super().__init__(f"{file}:{line}: {field}: {message}")
+        self.file, self.line, self.field, self.message = file, line, field, message
+
+
+class DataErrors(Exception):
+    """All the problems found in a data folder."""
+
+    def __init__(self, errors: list[DataError]) -> None:
+        self.errors = sorted(errors, key=lambda e: (e.file, e.line, e.field))
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+@dataclass(frozen=True)
+class Where:
+    """The file and line a record was read from."""
+
+    file: str
+    line: int
+
+
+# --- field parsers: each takes the raw cell text and returns a value or raises ValueError
+
+
+def text(raw: str) -> str:
+    """A required, non-empty piece of text."""
+    value = raw.strip()
+    if not value:
+        raise ValueError("is empty")
+    return value
+
+
+def optional_text(raw: str) -> str:
+    """Text that may be empty."""
+    return raw.strip()
+
+
+def slug(raw: str) -> str:
+    """An identifier: lowercase ASCII words joined by single hyphens."""
+    value = text(raw)
+    if not SLUG.match(value):
+        raise ValueError(f"{value!r} is not a slug (lowercase a-z and 0-9 words joined by '-' or '--')")
+    return value
+
+
+def slugs(raw: str) -> tuple[str, ...]:
+    """A ';'-separated list of one or more slugs."""
+    return tuple(slug(part) for part in text(raw).split(LIST_SEPARATOR))
+
+
+def optional_slugs(raw: str) -> tuple[str, ...]:
+    """A ';'-separated list of slugs that may be empty."""
+    return slugs(raw) if raw.strip() else ()
+
+
+def texts(raw: str) -> tuple[str, ...]:
+    """A ';'-separated list of texts that may be empty."""
+    parts = [part.strip() for part in raw.split(LIST_SEPARATOR)] if raw.strip() else []
+    if any(not part for part in parts):
+        raise ValueError("has an empty item between ';' separators")
+    return tuple(parts)
+
+
+def count(raw: str) -> int:
+    """A non-negative integer written with digits only."""
+    value = text(raw)
+    if not value.isdigit():
+        raise ValueError(f"{value!r} is not a whole number")
+    return int(value)
+
+
+def optional_count(raw: str) -> int | None:
+    """A non-negative integer, or empty."""
+    return count(raw) if raw.strip() else None
+
+
+def one_of(*allowed: str) -> Callable[[str], str]:
+    """A value from a closed list."""
+
+    def parse(raw: str) -> str:
+        value = text(raw)
+        if value not in allowed:
+            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+        return value
+
+    return parse
+
+
+def country_code(raw: str) -> str:
+    """A country code as the brochure writes it (two or three capital letters)."""
+    value = text(raw)
+    if not COUNTRY_CODE.match(value):
+        raise ValueError(f"{value!r} is not a country code (2-3 capital letters)")
+    return value
+
+
+def iso_alpha3(raw: str) -> str:
+    """An ISO 3166-1 alpha-3 code that pycountry knows."""
+    value = text(raw)
+    if pycountry.countries.get(alpha_3=value) is None:
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-3 code")
+    return value
+
+
+def sdg_code(raw: str) -> str:
+    """An SDG goal ('11') or target ('11.6', '11.a') code."""
+    value = text(raw)
+    if not SDG_CODE.match(value):
+        raise ValueError(f"{value!r} is not an SDG goal or target code")
+    return value
+
+
+# --- records: one dataclass per file; field names are the CSV columns
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    alpha3: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    label: str
+    section: int
+    cities_and_regions: int | None
+    urban_agenda_topics: tuple[str, ...]
+    source: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    label: str
+    eurovoc: tuple[str, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    label: str
+    alt_labels: tuple[str, ...]
+    type: str
+    country: str
+    source: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class Pairing:
+    id: str
+    kind: str
+    side_a: tuple[str, ...]
+    side_b: tuple[str, ...]
+    theme: str
+    case_title: str
+    case_text: str
+    keywords: tuple[str, ...]
+    source: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    label: str
+    kind: str
+    pairing: str
+    description: str
+    source: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class Stakeholder:
+    id: str
+    label: str
+    helix: str
+    pairing: str
+    source: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    label: str
+    value: int
+    subject: str
+    source: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class SdgMapping:
+    from_: str
+    sdg: str
+    rationale: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class Table:
+    """How one CSV file maps to one record type."""
+
+    file: str
+    record: type
+    columns: dict[str, Callable[[str], object]]
+
+
+TABLES: tuple[Table, ...] = (
+    Table("countries.csv", Country, {"code": country_code, "alpha3": iso_alpha3}),
+    Table("themes.csv", Theme, {
+        "id": slug, "label": text, "section": count, "cities_and_regions": optional_count,
+        "urban_agenda_topics": optional_slugs, "source": text}),
+    Table("urban-agenda-topics.csv", Topic, {"id": slug, "label": text, "eurovoc": texts}),
+    Table("members.csv", Member, {
+        "id": slug, "label": text, "alt_labels": texts, "type": one_of(*MEMBER_TYPES),
+        "country": country_code, "source": text}),
+    Table("pairings.csv", Pairing, {
+        "id": slug, "kind": one_of(*PAIRING_KINDS), "side_a": slugs, "side_b": slugs,
+        "theme": slug, "case_title": optional_text, "case_text": text, "keywords": texts,
+        "source": text}),
+    Table("actions.csv", Action, {
+        "id": slug, "label": text, "kind": one_of(*ACTION_KINDS), "pairing": slug,
+        "description": text, "source": text}),
+    Table("stakeholders.csv", Stakeholder, {
+        "id": slug, "label": text, "helix": one_of(*HELIX_SECTORS), "pairing": slug,
+        "source": text}),
+    Table("figures.csv", Figure, {
+        "id": slug, "label": text, "value": count, "subject": one_of(*FIGURE_SUBJECTS),
+        "source": text}),
+    Table("sdg-mapping.csv", SdgMapping, {"from": slug, "sdg": sdg_code, "rationale": text}),
+)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Every record of a data folder, checked and cross-referenced."""
+
+    countries: tuple[Country, ...]
+    themes: tuple[Theme, ...]
+    topics: tuple[Topic, ...]
+    members: tuple[Member, ...]
+    pairings: tuple[Pairing, ...]
+    actions: tuple[Action, ...]
+    stakeholders: tuple[Stakeholder, ...]
+    figures: tuple[Figure, ...]
+    sdg_mappings: tuple[SdgMapping, ...]
+
+
+def decode(path: Path) -> str:
+    """Return the text of a UTF-8 file (a leading BOM is dropped) or raise DataError."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(path.name, line, "-", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8") from None
+
+
+def attribute(column: str) -> str:
+    """The record attribute of a CSV column ('from' is a Python keyword)."""
+    return "from_" if column == "from" else column
+
+
+def read_table(path: Path, table: Table) -> tuple[list, list[DataError]]:
+    """Parse one CSV file into records, collecting the errors of every row."""
+    name = path.name
+    if not path.exists():
+        return [], [DataError(name, 0, "-", "file is missing")]
+    try:
+        content = decode(path)
+    except DataError as exc:
+        return [], [exc]
+    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
+    errors: list[DataError] = []
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        return [], [DataError(name, 1, "-", f"malformed CSV: {exc}")]
+    if header is None:
+        return [], [DataError(name, 1, "-", "file is empty (expected a header line)")]
+    header = [column.strip() for column in header]
+    expected = list(table.columns)
+    missing = [c for c in expected if c not in header]
+    unknown = [c for c in header if c not in expected]
+    errors += [DataError(name, 1, c, "missing column") for c in missing]
+    errors += [DataError(name, 1, c, f"unknown column (expected: {', '.join(expected)})") for c in unknown]
+    if errors:
+        return [], errors
+    records = []
+    line = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(DataError(name, reader.line_num, "-", f"malformed CSV: {exc}"))
+            break
+        start, line = line + 1, reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            errors.append(DataError(name, start, "-", f"expected {len(header)} fields, found {len(row)}"))
+            continue
+        values, row_errors = {}, []
+        for column, cell in zip(header, row):
+            try:
+                values[attribute(column)] = table.columns[column](cell)
+            except ValueError as exc:
+                row_errors.append(DataError(name, start, column, str(exc)))
+        if row_errors:
+            errors += row_errors
+            continue
+        records.append(table.record(**values, where=Where(name, start)))
+    return records, errors
+
+
+def unique_ids(records: Iterable, key: Callable = lambda r: r.id, field: str = "id") -> list[DataError]:
+    """Report every record whose key repeats an earlier one."""
+    first: dict = {}
+    errors = []
+    for record in records:
+        k = key(record)
+        if k in first:
+            errors.append(DataError(record.where.file, record.where.line, field,
+                                    f"duplicate {k!r} (first on line {first[k]})"))
+        else:
+            first[k] = record.where.line
+    return errors
+
+
+def check_references(data: Dataset, sdg_codes: set[str]) -> list[DataError]:
+    """Check identifiers are unique and every reference points to a known record."""
+    errors = unique_ids(data.countries, key=lambda r: r.code, field="code")
+    errors += unique_ids(data.countries, key=lambda r: r.alpha3, field="alpha3")
+    for group in (data.themes, data.topics, data.members, data.pairings, data.actions,
+                  data.stakeholders, data.figures):
+        errors += unique_ids(group)
+    errors += unique_ids(data.sdg_mappings, key=lambda r: (r.from_, r.sdg), field="sdg")
+
+    def err(record, field: str, message: str) -> None:
+        errors.append(DataError(record.where.file, record.where.line, field, message))
+
+    countries = {c.code for c in data.countries}
+    topics = {t.id for t in data.topics}
+    themes = {t.id for t in data.themes}
+    members = {m.id: m for m in data.members}
+    pairings = {p.id for p in data.pairings}
+    for theme in data.themes:
+        for topic in theme.urban_agenda_topics:
+            if topic not in topics:
+                err(theme, "urban_agenda_topics", f"unknown Urban Agenda topic {topic!r}")
+    for member in data.members:
+        if member.country not in countries:
+            err(member, "country", f"unknown country code {member.country!r} (add it to countries.csv)")
+    for pairing in data.pairings:
+        if pairing.theme not in themes:
+            err(pairing, "theme", f"unknown theme {pairing.theme!r}")
+        for side in ("side_a", "side_b"):
+            ids = getattr(pairing, side)
+            if len(set(ids)) != len(ids):
+                err(pairing, side, "names a member twice")
+            for member_id in ids:
+                member = members.get(member_id)
+                if member is None:
+                    err(pairing, side, f"unknown member {member_id!r} (add it to members.csv)")
+                elif (member.type == "region") != (pairing.kind == "region-to-region"):
+                    err(pairing, side, f"member {member_id!r} is a {member.type}, "
+                                       f"which cannot be in a {pairing.kind} pairing")
+        for member_id in set(pairing.side_a) & set(pairing.side_b):
+            err(pairing, "side_b", f"member {member_id!r} is on both sides")
+    for record in (*data.actions, *data.stakeholders):
+        if record.pairing not in pairings:
+            err(record, "pairing", f"unknown pairing {record.pairing!r}")
+    for mapping in data.sdg_mappings:
+        if mapping.from_ not in themes | topics:
+            err(mapping, "from", f"{mapping.from_!r} is neither a theme nor an Urban Agenda topic")
+        if mapping.sdg not in sdg_codes:
+            err(mapping, "sdg", f"{mapping.sdg!r} is not a goal or target of the UN SDG vocabulary")
+    return errors
+
+
+def load_dataset(data_dir: Path, sdg_codes: set[str]) -> Dataset:
+    """Read and check every file of a data folder; raise DataErrors listing all problems."""
+    errors: list[DataError] = []
+    parts = []
+    for table in TABLES:
+        records, table_errors = read_table(Path(data_dir) / table.file, table)
+        parts.append(tuple(records))
+        errors += table_errors
+    data = Dataset(*parts)
+    if not errors:
+        errors = check_references(data, sdg_codes)
+    if errors:
+        raise DataErrors(errors)
+    return data
+
