@@ -20,12 +20,11 @@ from rdflib.namespace import RDF
 from . import catalogue
 from .convert import sdg_codes, to_graph
 from .gate import Report, validate
-from .namespaces import Minter
+from .layout import STORE_FILE, SUMMARY_FILE
+from .namespaces import GRAPH_NAMES, Minter
 from .records import load_dataset
 from .settings import Settings
 
-# The named graphs of a build, in the order they are written.
-GRAPH_NAMES = ("data", "ontology", "sdg", "shapes", "catalogue")
 # The graphs that make up the published knowledge graph dumps.
 KNOWLEDGE_GRAPHS = ("data", "ontology", "sdg")
 DUMPS = {
@@ -142,7 +141,7 @@ def write_files(build: Build, folder: Path) -> None:
         gz.write(nt)
     for filename, fmt in DUMPS.items():
         (folder / filename).write_bytes(turtle(nt, minter, fmt))
-    (folder / "iuckg.nq").write_bytes(nquads(build.graphs, minter))
+    (folder / STORE_FILE).write_bytes(nquads(build.graphs, minter))
     for name in ("ontology", "shapes"):
         (folder / f"{name}.ttl").write_bytes(turtle(sorted_ntriples(build.graphs[name]), minter))
     (folder / "validation-report.ttl").write_bytes(
@@ -153,7 +152,7 @@ def write_files(build: Build, folder: Path) -> None:
         "triples": {name: len(build.graphs[name]) for name in GRAPH_NAMES},
         "classes": class_counts(build.graphs["data"]),
     }
-    (folder / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (folder / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def publish(build: Build, dist: Path) -> None:

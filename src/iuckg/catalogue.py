@@ -5,18 +5,10 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, VOID, XSD
 
+from .layout import GRAPH_DUMPS
 from .namespaces import Minter
 from .settings import Settings
 
-# Dumps published under base + "dump/", with their media types.
-DUMP_FILES = {
-    "iuckg.ttl": "text/turtle",
-    "iuckg.nt.gz": "application/n-triples",
-    "iuckg.jsonld": "application/ld+json",
-    "iuckg.nq": "application/n-quads",
-    "ontology.ttl": "text/turtle",
-    "shapes.ttl": "text/turtle",
-}
 LICENCE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 
 
@@ -43,9 +35,8 @@ def describe(graphs: dict[str, Graph], settings: Settings) -> Graph:
     g.add((ds, VOID.uriSpace, Literal(settings.base + "id/")))
     g.add((ds, VOID.sparqlEndpoint, URIRef(settings.base + "sparql")))
     g.add((ds, VOID.rootResource, minter.id("programme", "iuc")))
-    for filename in DUMP_FILES:
-        if filename.startswith("iuckg."):
-            g.add((ds, VOID.dataDump, URIRef(settings.base + "dump/" + filename)))
+    for filename in GRAPH_DUMPS:
+        g.add((ds, VOID.dataDump, URIRef(settings.base + "dump/" + filename)))
     g.add((ds, VOID.triples, Literal(len(knowledge), datatype=XSD.integer)))
     subjects = {s for s in knowledge.subjects() if isinstance(s, URIRef)}
     g.add((ds, VOID.entities, Literal(len(subjects), datatype=XSD.integer)))

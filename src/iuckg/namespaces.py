@@ -25,6 +25,10 @@ PREFIXES = {
 }
 
 
+# The named graphs of a build, in the order they are written and loaded.
+GRAPH_NAMES = ("data", "ontology", "sdg", "shapes", "catalogue")
+
+
 class Minter:
     """The IRIs iuckg mints under one base IRI (see README, 'IRIs')."""
 

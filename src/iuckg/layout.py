@@ -1,0 +1,18 @@
+"""The files of a build folder (dist/) and how they are served."""
+
+# The file the store loads: every named graph as N-Quads.
+STORE_FILE = "iuckg.nq"
+SUMMARY_FILE = "summary.json"
+
+# Files published under base + "dump/", with their media types.
+DUMP_FILES = {
+    "iuckg.ttl": "text/turtle",
+    "iuckg.nt.gz": "application/gzip",
+    "iuckg.jsonld": "application/ld+json",
+    "iuckg.nq": "application/n-quads",
+    "ontology.ttl": "text/turtle",
+    "shapes.ttl": "text/turtle",
+    "validation-report.ttl": "text/turtle",
+}
+# Dumps of the knowledge graph itself (the others are parts or reports).
+GRAPH_DUMPS = ("iuckg.ttl", "iuckg.nt.gz", "iuckg.jsonld", "iuckg.nq")

@@ -1,0 +1,187 @@
+"""Turn the triples describing one resource into what its HTML page shows."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from ..namespaces import GEO, PREFIXES, SCHEMA
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+LABELS = ("http://www.w3.org/2000/01/rdf-schema#label",
+          "http://www.w3.org/2004/02/skos/core#prefLabel",
+          "http://purl.org/dc/terms/title")
+DESCRIPTIONS = ("http://purl.org/dc/terms/description",
+                "http://www.w3.org/2004/02/skos/core#definition",
+                "http://www.w3.org/2000/01/rdf-schema#comment")
+SAME_AS = ("http://www.w3.org/2002/07/owl#sameAs", "http://www.w3.org/2004/02/skos/core#exactMatch",
+           "http://www.w3.org/2004/02/skos/core#closeMatch")
+# schema.org types for the embedded JSON-LD, by iuc class local name.
+SCHEMA_TYPES = {
+    "City": "City", "Town": "Place", "District": "Place", "MetropolitanArea": "AdministrativeArea",
+    "Region": "AdministrativeArea", "Consortium": "Organization", "Country": "Country",
+    "CityPairing": "Project", "RegionPairing": "Project", "Action": "Project",
+    "PilotProject": "Project", "CaseStudy": "CreativeWork", "Stakeholder": "Organization",
+    "ActionPlan": "CreativeWork", "Programme": "Project",
+}
+
+
+@dataclass
+class Value:
+    """A value shown on a page: a link with a label, or a literal."""
+
+    text: str
+    href: str | None = None
+    iri: str | None = None
+    language: str | None = None
+    datatype: str | None = None
+
+
+@dataclass
+class Group:
+    """The values of one property, with the property's label."""
+
+    label: str
+    iri: str
+    href: str | None
+    values: list[Value] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    """Everything the resource page of one IRI shows."""
+
+    iri: str
+    label: str
+    types: list[Value]
+    description: str | None
+    properties: list[Group]
+    referenced_by: list[Group]
+    coordinates: tuple[float, float] | None
+    schema_jsonld: str
+
+
+class Labels:
+    """Labels of the resources in a description, picked by preferred language."""
+
+    def __init__(self, triples: list[ox.Triple], languages: list[str], base: str) -> None:
+        self.languages = [*languages, "en", ""]
+        self.base = base
+        self.by_iri: dict[str, dict[str, str]] = defaultdict(dict)
+        for t in triples:
+            if t.predicate.value in LABELS and isinstance(t.object, ox.Literal):
+                lang = t.object.language or ""
+                self.by_iri[t.subject.value].setdefault(lang, t.object.value)
+
+    def pick(self, values: dict[str, str]) -> str | None:
+        """The value in the first preferred language that has one, or any value."""
+        for lang in self.languages:
+            for key, text in sorted(values.items()):
+                if key == lang or key.split("-")[0] == lang:
+                    return text
+        return next(iter(sorted(values.items())), (None, None))[1]
+
+    def of(self, iri: str) -> str:
+        """The label of an IRI, or a compact form of the IRI itself."""
+        return self.pick(self.by_iri.get(iri, {})) or compact(iri, self.base)
+
+
+def compact(iri: str, base: str) -> str:
+    """A prefixed name for an IRI of a known namespace, else the IRI."""
+    namespaces = {"iuc": base + "def/iuc#", "id": base + "id/",
+                  **{k: str(v) for k, v in PREFIXES.items()}}
+    for prefix, ns in sorted(namespaces.items(), key=lambda kv: -len(kv[1])):
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def href_of(iri: str, base: str) -> str:
+    """Where a link to an IRI points: minted IRIs stay on this server."""
+    return "/" + iri[len(base):] if iri.startswith(base) else iri
+
+
+def value_of(term, labels: Labels, base: str) -> Value:
+    """A page value for an RDF term."""
+    if isinstance(term, ox.NamedNode):
+        return Value(labels.of(term.value), href_of(term.value, base), term.value)
+    if isinstance(term, ox.Literal):
+        datatype = None if term.language else term.datatype.value.split("#")[-1]
+        return Value(term.value, language=term.language, datatype=datatype)
+    return Value(str(term))
+
+
+def result_value(term, base: str) -> Value | None:
+    """A page value for a term of a query result (IRIs shown in full)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return Value(term.value, href_of(term.value, base), term.value)
+    if isinstance(term, ox.Literal):
+        return value_of(term, None, base)
+    return Value(str(term))
+
+
+def page_of(iri: str, triples: list[ox.Triple], languages: list[str], base: str) -> Page:
+    """Build the page of a resource from its description."""
+    labels = Labels(triples, languages, base)
+    outgoing: dict[str, list] = defaultdict(list)
+    incoming: dict[str, list] = defaultdict(list)
+    for t in triples:
+        if t.subject.value == iri:
+            outgoing[t.predicate.value].append(t.object)
+        elif isinstance(t.object, ox.NamedNode) and t.object.value == iri:
+            incoming[t.predicate.value].append(t.subject)
+
+    def groups(by_predicate: dict[str, list], skip: tuple[str, ...] = ()) -> list[Group]:
+        result = []
+        for predicate, terms in by_predicate.items():
+            if predicate in skip:
+                continue
+            values = [value_of(term, labels, base) for term in terms]
+            values.sort(key=lambda v: (v.language not in (None, *languages[:1]), v.text.lower()))
+            result.append(Group(labels.of(predicate), predicate, href_of(predicate, base), values))
+        return sorted(result, key=lambda g: g.label.lower())
+
+    label = labels.of(iri)
+    descriptions = {t.object.language or "": t.object.value for t in triples
+                    if t.subject.value == iri and t.predicate.value in DESCRIPTIONS
+                    and isinstance(t.object, ox.Literal)}
+    types = [value_of(o, labels, base) for o in outgoing.get(RDF_TYPE, [])]
+    coordinates = coordinates_of(outgoing)
+    return Page(
+        iri=iri, label=label, types=types, description=labels.pick(descriptions),
+        properties=groups(outgoing, skip=(RDF_TYPE,)), referenced_by=groups(incoming),
+        coordinates=coordinates,
+        schema_jsonld=schema_jsonld(iri, label, labels.pick(descriptions), outgoing, coordinates))
+
+
+def coordinates_of(outgoing: dict[str, list]) -> tuple[float, float] | None:
+    """WGS84 latitude and longitude of a resource, if it has them."""
+    lat, long = outgoing.get(str(GEO.lat)), outgoing.get(str(GEO.long))
+    if not lat or not long:
+        return None
+    try:
+        return float(lat[0].value), float(long[0].value)
+    except ValueError:
+        return None
+
+
+def schema_jsonld(iri: str, label: str, description: str | None, outgoing: dict[str, list],
+                  coordinates: tuple[float, float] | None) -> str:
+    """schema.org JSON-LD of a resource, for search engines; safe to embed in a script tag."""
+    local_types = [t.value.rsplit("#", 1)[-1] for t in outgoing.get(RDF_TYPE, [])]
+    schema_type = next((SCHEMA_TYPES[t] for t in local_types if t in SCHEMA_TYPES), "Thing")
+    doc: dict = {"@context": str(SCHEMA).rstrip("/"), "@type": schema_type, "@id": iri, "name": label}
+    if description:
+        doc["description"] = description
+    same = sorted(o.value for p in SAME_AS for o in outgoing.get(p, []) if isinstance(o, ox.NamedNode))
+    if same:
+        doc["sameAs"] = same
+    if coordinates:
+        doc["geo"] = {"@type": "GeoCoordinates", "latitude": coordinates[0], "longitude": coordinates[1]}
+    text = json.dumps(doc, ensure_ascii=False, sort_keys=True)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

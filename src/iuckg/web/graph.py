@@ -1,0 +1,60 @@
+"""What the web layer reads: the store, the settings and the IRIs of the published graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+from flask import current_app
+
+from ..namespaces import Minter
+from ..settings import Settings
+from .queries import EXISTS
+
+
+@dataclass
+class Published:
+    """The store of one published build and the IRIs minted under its base."""
+
+    settings: Settings
+    store: ox.Store
+    minter: Minter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.minter = Minter(self.settings.base)
+
+    @property
+    def base(self) -> str:
+        """The base IRI every minted IRI starts with."""
+        return self.settings.base
+
+    def graph(self, name: str) -> ox.NamedNode:
+        """The IRI of one of the build's named graphs."""
+        return ox.NamedNode(str(self.minter.graph(name)))
+
+    def term(self, local: str) -> ox.NamedNode:
+        """A term of the iuc ontology."""
+        return ox.NamedNode(str(self.minter.iuc[local]))
+
+    def iri_of_path(self, path: str) -> str:
+        """The IRI served at /path: base + path."""
+        return self.base + path
+
+    def path_of(self, iri: str) -> str | None:
+        """The server path of a minted IRI, or None for an external one."""
+        return "/" + iri[len(self.base):] if iri.startswith(self.base) else None
+
+    def query(self, text: str, graph: str | None = None, **bindings):
+        """Run one of the app's own queries over one named graph or the union of all."""
+        subs = {ox.Variable(k): v for k, v in bindings.items()}
+        dataset = {"default_graph": self.graph(graph)} if graph else {"use_default_graph_as_union": True}
+        return self.store.query(text, substitutions=subs, **dataset)
+
+    def exists(self, iri: str) -> bool:
+        """Whether an IRI is mentioned in any graph."""
+        return bool(self.query(EXISTS, this=ox.NamedNode(iri)))
+
+
+def published() -> Published:
+    """The Published graph of the current app."""
+    return current_app.extensions["iuckg"]

@@ -1,0 +1,104 @@
+"""The SPARQL queries the web layer runs: named constants with bound variables.
+
+Variables such as ?this are bound with pyoxigraph substitutions, never by
+formatting user input into query text (a bound variable of a SELECT must be
+projected, and grouped where the query groups). Queries over one named graph
+get it as their default graph.
+"""
+
+LABEL_PREDICATES = """
+VALUES ?labelProperty { rdfs:label skos:prefLabel dcterms:title }
+"""
+
+PREFIXES = """
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+
+# Is ?this mentioned anywhere (as subject or object)?
+EXISTS = "ASK { { ?this ?p ?o } UNION { ?s ?p ?this } }"
+
+# The description of one resource: its outgoing and incoming triples, and the
+# labels and types of the resources it links to or is linked from.
+DESCRIBE_RESOURCE = PREFIXES + """
+CONSTRUCT {
+  ?this ?p ?o . ?o ?labelProperty ?oLabel .
+  ?s ?q ?this . ?s ?labelProperty ?sLabel . ?s a ?sType .
+  ?p rdfs:label ?pLabel . ?q rdfs:label ?qLabel .
+}
+WHERE {
+  """ + LABEL_PREDICATES + """
+  {
+    ?this ?p ?o .
+    OPTIONAL { ?o ?labelProperty ?oLabel . FILTER (isLiteral(?oLabel)) }
+    OPTIONAL { ?p rdfs:label ?pLabel }
+  } UNION {
+    ?s ?q ?this .
+    OPTIONAL { ?s ?labelProperty ?sLabel . FILTER (isLiteral(?sLabel)) }
+    OPTIONAL { ?s a ?sType }
+    OPTIONAL { ?q rdfs:label ?qLabel }
+  }
+}
+"""
+
+# Every triple of one named graph (the ontology document, for example).
+GRAPH_CONTENTS = "CONSTRUCT WHERE { ?s ?p ?o }"
+
+# Classes and properties the ontology defines, for its documentation page.
+ONTOLOGY_TERMS = PREFIXES + """
+SELECT ?term ?kind ?label ?definition ?domain ?range ?super WHERE {
+  VALUES ?kind { owl:Class owl:ObjectProperty owl:DatatypeProperty }
+  ?term a ?kind ; rdfs:label ?label .
+  OPTIONAL { ?term skos:definition ?definition }
+  OPTIONAL { ?term rdfs:domain ?domain }
+  OPTIONAL { ?term rdfs:range ?range }
+  OPTIONAL { ?term rdfs:subClassOf|rdfs:subPropertyOf ?super }
+}
+ORDER BY ?kind ?term
+"""
+
+# Counts of resources per class in the data graph.
+CLASS_COUNTS = """
+SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class }
+GROUP BY ?class ORDER BY DESC(?n)
+"""
+
+# The concepts to browse by (theme, topic, helix sector, country, SDG goal)
+# with the number of pairings reached through ?path.
+BROWSE_THEMES = PREFIXES + """
+SELECT ?class ?link ?item ?label (COUNT(DISTINCT ?pairing) AS ?n) WHERE {
+  ?item a ?class ; skos:prefLabel ?label .
+  OPTIONAL { ?pairing ?link ?item }
+}
+GROUP BY ?class ?link ?item ?label ORDER BY ?label
+"""
+
+# Pairings per SDG goal, through their derived alignments to the goal or its targets.
+BROWSE_SDGS = PREFIXES + """
+SELECT ?class ?alignment ?alignedTo ?item ?label (COUNT(DISTINCT ?pairing) AS ?n) WHERE {
+  ?item a ?class ; skos:prefLabel ?label . FILTER (lang(?label) = "en")
+  OPTIONAL { ?pairing ?alignment ?a . ?a ?alignedTo ?target . ?target skos:broader* ?item }
+}
+GROUP BY ?class ?alignment ?alignedTo ?item ?label ORDER BY xsd:integer(STRAFTER(STR(?item), "sdg/"))
+"""
+
+# Pairings per country, through their members.
+BROWSE_COUNTRIES = PREFIXES + """
+SELECT ?hasMember ?country ?item ?label (COUNT(DISTINCT ?pairing) AS ?n) WHERE {
+  ?pairing ?hasMember ?member . ?member ?country ?item . ?item rdfs:label ?label .
+}
+GROUP BY ?hasMember ?country ?item ?label ORDER BY ?label
+"""
+
+# Stakeholders per helix sector.
+BROWSE_HELIX = PREFIXES + """
+SELECT ?class ?helixSector ?item ?label (COUNT(DISTINCT ?stakeholder) AS ?n) WHERE {
+  ?item a ?class ; skos:prefLabel ?label .
+  OPTIONAL { ?stakeholder ?helixSector ?item }
+}
+GROUP BY ?class ?helixSector ?item ?label ORDER BY ?label
+"""

@@ -1,0 +1,205 @@
+"""The read-only SPARQL 1.1 Protocol endpoint at /sparql, its service description and editor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import islice
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, abort, render_template, request
+
+from ..namespaces import GRAPH_NAMES, SD
+from . import conneg
+from .describe import result_value
+from .examples import examples
+from .graph import published
+from .rdfio import content_type, rdf_response
+
+bp = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+READ_ONLY = "this endpoint is read-only: SPARQL Update is not supported"
+W3C_FORMATS = "http://www.w3.org/ns/formats/"
+RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+                  "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD")
+
+
+@dataclass
+class ProtocolRequest:
+    """A query operation as the SPARQL 1.1 Protocol defines it."""
+
+    query: str | None
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+
+
+def single(values: list[str], name: str) -> str | None:
+    """The one value of a parameter that may appear at most once."""
+    if len(values) > 1:
+        abort(400, f"the {name!r} parameter is given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def read_request() -> ProtocolRequest:
+    """Parse a protocol request; abort with 4xx for updates and malformed requests."""
+    args = request.args
+    if request.method == "GET":
+        if "update" in args:
+            abort(400, READ_ONLY)
+        query = single(args.getlist("query"), "query")
+        return ProtocolRequest(query, args.getlist("default-graph-uri"), args.getlist("named-graph-uri"))
+    mime, params = request.mimetype, request.mimetype_params
+    if mime == FORM:
+        form = request.form
+        if "update" in form:
+            abort(400, READ_ONLY)
+        query = single(form.getlist("query"), "query")
+        if query is None:
+            abort(400, "a form-encoded POST needs a 'query' parameter")
+        return ProtocolRequest(query,
+                               form.getlist("default-graph-uri") + args.getlist("default-graph-uri"),
+                               form.getlist("named-graph-uri") + args.getlist("named-graph-uri"))
+    if mime == QUERY_BODY:
+        charset = params.get("charset", "utf-8").lower()
+        if charset not in ("utf-8", "utf8"):
+            abort(415, f"a SPARQL query body must be UTF-8, not {charset}")
+        try:
+            query = request.get_data(cache=False).decode("utf-8")
+        except UnicodeDecodeError:
+            abort(400, "the query body is not valid UTF-8")
+        return ProtocolRequest(query, args.getlist("default-graph-uri"), args.getlist("named-graph-uri"))
+    if mime == UPDATE_BODY:
+        abort(400, READ_ONLY)
+    abort(415, f"POST a query as {FORM} or {QUERY_BODY}, not {mime or 'a body without Content-Type'}")
+
+
+def check_limits(query: str) -> None:
+    """Refuse queries longer than the configured limit."""
+    limit = published().settings.max_query_length
+    if len(query) > limit:
+        abort(413, f"the query is {len(query)} characters long; the limit is {limit}")
+
+
+def run(req: ProtocolRequest):
+    """Evaluate a query over the requested dataset (default: the union of all graphs)."""
+    store = published().store
+    options: dict = {"base_iri": published().base}
+    if req.default_graphs or req.named_graphs:
+        options["default_graph"] = [ox.NamedNode(g) for g in req.default_graphs] or ox.DefaultGraph()
+        options["named_graphs"] = [ox.NamedNode(g) for g in req.named_graphs]
+    else:
+        options["use_default_graph_as_union"] = True
+    try:
+        return store.query(req.query, **options)
+    except SyntaxError as exc:
+        if looks_like_update(req.query):
+            abort(400, READ_ONLY)
+        abort(400, f"SPARQL syntax error: {exc}")
+    except ValueError as exc:
+        abort(400, f"invalid query: {exc}")
+
+
+def looks_like_update(query: str) -> bool:
+    """Whether a query that failed to parse is an update operation."""
+    words = {w.upper() for w in query.replace("{", " ").split()}
+    return bool(words & {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY"})
+
+
+@bp.route("/sparql", methods=["GET", "POST"], strict_slashes=False)
+def endpoint():
+    """The SPARQL endpoint: a query answered per the protocol, or the service description."""
+    req = read_request()
+    if req.query is None:
+        return service_description()
+    check_limits(req.query)
+    result = run(req)
+    if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
+        fmt = conneg.choose(request, conneg.RESULTS + ("html",))
+        if fmt.key == "html":
+            return editor(req.query, result)
+        body = result.serialize(format=fmt.results)
+        return Response(body, content_type=content_type(fmt), headers={"Vary": "Accept"})
+    fmt = conneg.choose(request, conneg.RDF_ONLY + ("html",))
+    if fmt.key == "html":
+        return editor(req.query, result)
+    response = rdf_response(result, fmt, prefixes_of())
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def prefixes_of() -> dict[str, str]:
+    """Prefixes for Turtle output."""
+    return {k: str(v) for k, v in published().minter.prefixes().items()}
+
+
+def service_description():
+    """The SPARQL 1.1 Service Description (RDF), or the query editor for browsers."""
+    fmt = conneg.choose(request, conneg.RDF_DOCUMENT)
+    if fmt.key == "html":
+        return editor(None, None)
+    pub = published()
+    endpoint_iri = ox.NamedNode(request.base_url)
+    service = ox.NamedNode(pub.base + "sparql#service")
+    dataset = ox.NamedNode(pub.base + "sparql#dataset")
+    default = ox.NamedNode(pub.base + "sparql#default-graph")
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+    def sd(local: str) -> ox.NamedNode:
+        return ox.NamedNode(str(SD[local]))
+
+    triples = [
+        ox.Triple(service, rdf_type, sd("Service")),
+        ox.Triple(service, sd("endpoint"), endpoint_iri),
+        ox.Triple(service, sd("supportedLanguage"), sd("SPARQL11Query")),
+        ox.Triple(service, sd("feature"), sd("UnionDefaultGraph")),
+        ox.Triple(service, sd("defaultDataset"), dataset),
+        ox.Triple(dataset, rdf_type, sd("Dataset")),
+        ox.Triple(dataset, sd("defaultGraph"), default),
+        ox.Triple(default, rdf_type, sd("Graph")),
+        ox.Triple(dataset, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+                  ox.NamedNode(pub.base + ".well-known/void")),
+    ]
+    for fmt_name in RESULT_FORMATS:
+        triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(W3C_FORMATS + fmt_name)))
+    for name in GRAPH_NAMES:
+        named = ox.NamedNode(pub.base + f"sparql#graph-{name}")
+        triples += [
+            ox.Triple(dataset, sd("namedGraph"), named),
+            ox.Triple(named, rdf_type, sd("NamedGraph")),
+            ox.Triple(named, sd("name"), pub.graph(name)),
+        ]
+    response = rdf_response(triples, fmt, prefixes_of())
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def result_table(result, limit: int, base: str) -> dict:
+    """Columns and at most `limit` rows of a result, for the HTML editor."""
+    if isinstance(result, ox.QueryBoolean):
+        return {"boolean": bool(result)}
+    if isinstance(result, ox.QuerySolutions):
+        columns = [v.value for v in result.variables]
+        rows = [[result_value(solution[c], base) for c in columns] for solution in islice(result, limit + 1)]
+        return {"columns": columns, "rows": rows[:limit], "truncated": len(rows) > limit}
+    triples = list(islice(result, limit + 1))
+    rows = [[result_value(term, base) for term in (t.subject, t.predicate, t.object)] for t in triples[:limit]]
+    return {"columns": ["subject", "predicate", "object"], "rows": rows, "truncated": len(triples) > limit,
+            "graph": True}
+
+
+def editor(query: str | None, result):
+    """The query editor page, with a table of results when a query was run."""
+    pub = published()
+    table = result_table(result, pub.settings.max_rows, pub.base) if result is not None else None
+    downloads = []
+    if query is not None:
+        keys = conneg.RESULTS if table and "graph" not in table else conneg.RDF_ONLY
+        downloads = [(conneg.FORMATS[k].label, "?" + urlencode({"query": query, "format": k})) for k in keys]
+    html = render_template("sparql.html", query=query, table=table, downloads=downloads,
+                           examples=examples(pub.base), pub=pub)
+    return Response(html, content_type="text/html; charset=utf-8",
+                    headers={"Vary": "Accept",
+                             "Link": f'<{request.base_url}>; rel="alternate"; type="text/turtle"'})
