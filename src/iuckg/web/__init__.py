@@ -19,7 +19,7 @@ def create_app(settings: Settings | None = None, store: ox.Store | None = None) 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["iuckg"] = Published(settings, store if store is not None else load_store(settings))
-    CORS(app, expose_headers=["Link", "Content-Location", "ETag"])
+    CORS(app, send_wildcard=True, expose_headers=["Link", "Content-Location", "ETag"])
     errors.register(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(catalogue.bp)
