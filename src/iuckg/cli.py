@@ -23,11 +23,12 @@ def settings_from(args: argparse.Namespace) -> Settings:
         changes["base"] = base
     if getattr(args, "data", None):
         changes["data_dir"] = Path(args.data)
-    if getattr(args, "out", None):
-        changes["dist_dir"] = Path(args.out)
+    dist = getattr(args, "out", None) or getattr(args, "dist", None)
+    if dist:
+        changes["dist_dir"] = Path(dist)
     if getattr(args, "graph", None):
         changes["extra_graphs"] = tuple(parse_graph_option(g) for g in args.graph)
-    for name in ("workers", "query_timeout", "max_rows"):
+    for name in ("workers", "max_rows"):
         if getattr(args, name, None) is not None:
             changes[name] = getattr(args, name)
     return Settings().with_(**changes)
@@ -88,32 +89,32 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="iuckg", description="Build and publish the IUC knowledge graph.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def common(cmd: argparse.ArgumentParser) -> None:
+    def common(cmd: argparse.ArgumentParser, dist_option: str | None) -> None:
         cmd.add_argument("--base", help="base IRI of every minted IRI (default: http://HOST:PORT/ or $IUCKG_BASE)")
         cmd.add_argument("--data", metavar="DIR", help="data folder (default: data/)")
-        cmd.add_argument("--out", metavar="DIST", help="output folder of the build (default: dist/)")
+        if dist_option:
+            cmd.add_argument(dist_option, metavar="DIST", help="build folder (default: dist/)")
 
     b = sub.add_parser("build", help="convert data/ to RDF, run the SHACL gate, write dist/")
-    common(b)
+    common(b, "--out")
     b.set_defaults(func=cmd_build)
 
     v = sub.add_parser("validate", help="validate RDF files (or the data folder) against the shapes")
-    common(v)
+    common(v, None)
     v.add_argument("files", nargs="*", metavar="FILE", help="RDF files to validate (default: build from the data folder)")
     v.set_defaults(func=cmd_validate)
 
     s = sub.add_parser("serve", help="build if needed and serve SPARQL and Linked Data over HTTP")
-    common(s)
+    common(s, "--dist")
     s.add_argument("--host", help=f"interface to listen on (default: {DEFAULT_HOST})")
     s.add_argument("--port", type=int, help=f"port to listen on (default: {DEFAULT_PORT})")
     s.add_argument("--graph", action="append", metavar="IRI=FILE", help="load an extra RDF file as a named graph (repeatable)")
     s.add_argument("--workers", type=int, help="server worker processes (default: 2)")
-    s.add_argument("--query-timeout", dest="query_timeout", type=float, help="seconds a query may run (default: 10)")
-    s.add_argument("--max-rows", dest="max_rows", type=int, help="most result rows a query returns (default: 10000)")
+    s.add_argument("--max-rows", dest="max_rows", type=int, help="most rows the HTML editor shows (default: 10000)")
     s.set_defaults(func=cmd_serve)
 
     q = sub.add_parser("query", help="run a SPARQL query against dist/ or an endpoint")
-    common(q)
+    common(q, "--dist")
     q.add_argument("query", nargs="?", help="the SPARQL query text")
     q.add_argument("--file", help="read the query from a file")
     q.add_argument("--format", default="table", choices=["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"],

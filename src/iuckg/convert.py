@@ -208,19 +208,21 @@ class Converter:
         of those topics. Every alignment names what it was derived from.
         """
         theme = next(t for t in self.data.themes if t.id == p.theme)
-        derived: dict[URIRef, tuple[URIRef, set[URIRef]]] = {}
+        topic_labels = {t.id: t.label for t in self.data.topics}
+        derived: dict[URIRef, tuple[URIRef, str, set[URIRef]]] = {}
 
-        def derive(key: str, target: URIRef, origin: URIRef) -> None:
+        def derive(key: str, target: URIRef, label: str, origin: URIRef) -> None:
             node = self.m.id("pairing", p.id, "alignment", key)
-            derived.setdefault(node, (target, set()))[1].add(origin)
+            derived.setdefault(node, (target, label, set()))[2].add(origin)
 
         for topic in theme.urban_agenda_topics:
-            derive(f"topic-{topic}", self.m.id("urban-agenda-topic", topic), self.m.id("theme", theme.id))
+            derive(f"topic-{topic}", self.m.id("urban-agenda-topic", topic),
+                   f"Urban Agenda topic {topic_labels[topic]} (derived)", self.m.id("theme", theme.id))
         for origin in (theme.id, *theme.urban_agenda_topics):
             for mapping in rules.get(origin, ()):
-                derive(f"sdg-{mapping.sdg}", SDG[mapping.sdg], self.rule_iri(mapping))
-        for node, (target, origins) in derived.items():
-            self.add(node, RDF.type, self.iuc.Alignment)
+                derive(f"sdg-{mapping.sdg}", SDG[mapping.sdg], f"SDG {mapping.sdg} (derived)", self.rule_iri(mapping))
+        for node, (target, label, origins) in derived.items():
+            self.labelled(node, self.iuc.Alignment, label)
             self.add(node, self.iuc.alignedTo, target)
             for origin in origins:
                 self.add(node, PROV.wasDerivedFrom, origin)

@@ -1,0 +1,73 @@
+"""Session fixtures of the knowledge-graph tests: the real graph is built once per session."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/helpers.py
+
+from helpers import BASE, REPO, copy_data, repo_settings, union
+from iuckg.build import Build, KNOWLEDGE_GRAPHS, build, parse_all
+from iuckg.convert import sdg_codes as codes_of
+from iuckg.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def _no_base_from_environment(monkeypatch):
+    """Settings() reads $IUCKG_BASE: the tests always say which base they mean."""
+    monkeypatch.delenv("IUCKG_BASE", raising=False)
+
+
+@pytest.fixture(scope="session")
+def build_settings(tmp_path_factory) -> Settings:
+    """Settings of the session build: the repository's data, base http://localhost:8080/."""
+    return repo_settings(dist_dir=tmp_path_factory.mktemp("session-build") / "dist")
+
+
+@pytest.fixture(scope="session")
+def built(build_settings) -> Build:
+    """The real knowledge graph, built and published once per session."""
+    return build(build_settings)
+
+
+@pytest.fixture(scope="session")
+def dist(built) -> Path:
+    """The dist/ folder of the session build (read-only: copy it before changing it)."""
+    return Path(built.settings.dist_dir)
+
+
+@pytest.fixture(scope="session")
+def data_graph(built) -> Graph:
+    return built.graphs["data"]
+
+
+@pytest.fixture(scope="session")
+def knowledge(built) -> Graph:
+    """A private copy of data + ontology + SDG graphs (the graph the SHACL gate checks)."""
+    return union(*(built.graphs[name] for name in KNOWLEDGE_GRAPHS))
+
+
+@pytest.fixture(scope="session")
+def sdg_graph() -> Graph:
+    return parse_all(REPO / "vocab", BASE)
+
+
+@pytest.fixture(scope="session")
+def sdg_codes(sdg_graph) -> set[str]:
+    return codes_of(sdg_graph)
+
+
+@pytest.fixture(scope="session")
+def shapes_graph() -> Graph:
+    """The shapes as the build reads them (a fresh parse: pyshacl adds triples to graphs it is given)."""
+    return parse_all(REPO / "shapes", BASE)
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    """A private copy of data/ under tmp_path/data."""
+    return copy_data(tmp_path)
