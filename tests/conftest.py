@@ -11,6 +11,7 @@ from rdflib import Graph
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/helpers.py
 
 from helpers import BASE, REPO, copy_data, repo_settings, union
+import iuckg.build
 from iuckg.build import Build, KNOWLEDGE_GRAPHS, build, parse_all
 from iuckg.convert import sdg_codes as codes_of
 from iuckg.settings import Settings
@@ -71,3 +72,21 @@ def shapes_graph() -> Graph:
 def data_copy(tmp_path) -> Path:
     """A private copy of data/ under tmp_path/data."""
     return copy_data(tmp_path)
+
+
+@pytest.fixture
+def cached_vocab(monkeypatch, sdg_graph):
+    """Serve the repository's unchanged vocab/ from the session's parse instead of re-reading it.
+
+    Only a speed-up for tests that run many builds of broken data folders: compile_graphs
+    still calls parse_all for the vocabulary, and every other folder is parsed for real.
+    """
+    real = iuckg.build.parse_all
+    vocab = (REPO / "vocab").resolve()
+
+    def parse_all(folder, base):
+        if Path(folder).resolve() == vocab and base == BASE:
+            return sdg_graph
+        return real(folder, base)
+
+    monkeypatch.setattr(iuckg.build, "parse_all", parse_all)

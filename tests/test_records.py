@@ -128,7 +128,8 @@ def error_lines(stderr: str) -> list[str]:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_is_reported_and_existing_dist_is_untouched(case, tmp_path, data_copy, dist, capsys):
+def test_bad_input_is_reported_and_existing_dist_is_untouched(case, tmp_path, data_copy, dist, capsys,
+                                                               cached_vocab):
     out = copy_dist(dist, tmp_path / "dist")
     before = snapshot(out)
     apply(case, data_copy)
@@ -148,7 +149,7 @@ def test_bad_input_is_reported_and_existing_dist_is_untouched(case, tmp_path, da
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in {"unknown-theme", "invalid-utf8", "empty-file"}],
                          ids=lambda c: c.id)
-def test_bad_input_creates_no_dist(case, tmp_path, data_copy, capsys):
+def test_bad_input_creates_no_dist(case, tmp_path, data_copy, capsys, cached_vocab):
     apply(case, data_copy)
     out = tmp_path / "out" / "dist"
 
