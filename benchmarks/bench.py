@@ -1,0 +1,182 @@
+"""Benchmarks of iuckg against peers measured in the same run.
+
+    .venv/bin/python benchmarks/bench.py [--requests 2000] [--clients 8] [--out benchmarks/results.md]
+
+1. SHACL gate on the real graph: iuckg's gate (pyshacl, no inference, graph-level
+   SPARQL constraints run once) against pyshacl run the common way on the same
+   graph and shapes (inference="rdfs").
+2. HTTP on loopback, `--clients` concurrent keep-alive clients, `--requests` each
+   case: a SPARQL query, a resource page (HTML) and a resource's RDF (Turtle)
+   on `iuckg serve` (gunicorn, 2 workers x 4 threads), against Oxigraph's own
+   server (PyPI `oxigraph`, Rust) holding the same N-Quads, for the same query
+   and for a DESCRIBE of the same resource.
+
+It prints a markdown table (requests/s, p50, p99 and ratios) and writes it to --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pyshacl
+from rdflib import Graph
+
+from iuckg.build import KNOWLEDGE_GRAPHS, build, compile_graphs, gate
+from iuckg.settings import Settings
+
+VENV_BIN = Path(sys.executable).parent
+THEME_QUERY = """PREFIX iuc: <{base}def/iuc#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+SELECT ?theme (COUNT(?p) AS ?pairings) WHERE {{ ?p iuc:theme/skos:prefLabel ?theme }} GROUP BY ?theme"""
+RESOURCE = "id/pairing/cali-co--belfast-gb"
+
+
+def median_seconds(function, repeat: int = 3) -> float:
+    """The median wall time of a function over several runs."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench_gate(settings: Settings) -> list[tuple[str, str, float]]:
+    """SHACL gate time of iuckg and of pyshacl with RDFS inference, on the same graph."""
+    graphs = compile_graphs(settings)
+    union = Graph()
+    for name in KNOWLEDGE_GRAPHS:
+        union += graphs[name]
+    ours = median_seconds(lambda: gate(graphs))
+    peer = median_seconds(lambda: pyshacl.validate(union, shacl_graph=graphs["shapes"], inference="rdfs",
+                                                   advanced=True), repeat=1)
+    return [("SHACL gate, real graph (s)", f"{ours:.2f}", peer / ours),
+            ("pyshacl with inference=rdfs (s)", f"{peer:.2f}", 1.0)]
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    """Wait until a URL answers 200."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(url)
+
+
+def load(host: str, port: int, path: str, headers: dict, requests: int, clients: int) -> dict:
+    """Send `requests` GETs per client from `clients` keep-alive connections; latency stats."""
+
+    def client(_: int) -> list[float]:
+        connection = http.client.HTTPConnection(host, port, timeout=60)
+        latencies = []
+        for _ in range(requests // clients):
+            started = time.perf_counter()
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{path}: HTTP {response.status}")
+            latencies.append(time.perf_counter() - started)
+        connection.close()
+        return latencies
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        latencies = sorted(x for batch in pool.map(client, range(clients)) for x in batch)
+    elapsed = time.perf_counter() - started
+    return {"rps": len(latencies) / elapsed, "p50": latencies[len(latencies) // 2] * 1000,
+            "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000}
+
+
+def bench_http(requests: int, clients: int, workdir: Path) -> list[tuple[str, dict, dict | None]]:
+    """iuckg serve and Oxigraph server side by side on the same data."""
+    port, peer_port = free_port(), free_port()
+    base = f"http://127.0.0.1:{port}/"
+    dist = workdir / "dist"
+    build(Settings(base=base, dist_dir=dist))
+    iuckg = subprocess.Popen([str(VENV_BIN / "iuckg"), "serve", "--host", "127.0.0.1", "--port", str(port),
+                              "--dist", str(dist)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    store = workdir / "oxigraph"
+    subprocess.run([str(VENV_BIN / "oxigraph"), "load", "--location", str(store), "--file",
+                    str(dist / "iuckg.nq")], check=True, capture_output=True)
+    peer = subprocess.Popen([str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(store),
+                             "--bind", f"127.0.0.1:{peer_port}", "--union-default-graph"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(base + "sparql?query=ASK%7B%7D")
+        wait_for(f"http://127.0.0.1:{peer_port}/query?query=ASK%7B%7D")
+        query = urllib.parse.urlencode({"query": THEME_QUERY.format(base=base)})
+        describe = urllib.parse.urlencode({"query": f"DESCRIBE <{base}{RESOURCE}>"})
+        json_results = {"Accept": "application/sparql-results+json"}
+        turtle = {"Accept": "text/turtle"}
+        cases = [
+            ("SPARQL GROUP BY theme (JSON)", ("/sparql?" + query, json_results), ("/query?" + query, json_results)),
+            ("resource RDF (Turtle) / peer DESCRIBE", (f"/doc/{RESOURCE}", turtle), ("/query?" + describe, turtle)),
+            ("resource page (HTML)", (f"/doc/{RESOURCE}", {"Accept": "text/html"}), None),
+        ]
+        rows = []
+        for name, ours, theirs in cases:
+            load("127.0.0.1", port, ours[0], ours[1], clients * 10, clients)  # warm-up
+            measured = load("127.0.0.1", port, ours[0], ours[1], requests, clients)
+            peer_measured = load("127.0.0.1", peer_port, theirs[0], theirs[1], requests, clients) if theirs else None
+            rows.append((name, measured, peer_measured))
+        return rows
+    finally:
+        for process in (iuckg, peer):
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def main() -> int:
+    """Run the benchmarks and write the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--out", default=str(Path(__file__).with_name("results.md")))
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="iuckg-bench-"))
+    try:
+        gate_rows = bench_gate(Settings(dist_dir=workdir / "gate-dist"))
+        http_rows = bench_http(args.requests, args.clients, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    lines = ["## SHACL gate (median of 3; peer: 1 run)", "",
+             "| measure | value | peer / iuckg |", "|---|---|---|"]
+    lines += [f"| {name} | {value} | {ratio:.1f}x |" for name, value, ratio in gate_rows]
+    lines += ["", f"## HTTP, {args.clients} concurrent clients, {args.requests} requests per case, loopback", "",
+              "| case | iuckg req/s | p50 ms | p99 ms | Oxigraph server req/s | p50 ms | p99 ms | iuckg / Oxigraph req/s |",
+              "|---|---|---|---|---|---|---|---|"]
+    for name, ours, peer in http_rows:
+        peer_cells = (f"{peer['rps']:.0f} | {peer['p50']:.1f} | {peer['p99']:.1f} | {ours['rps'] / peer['rps']:.2f}"
+                      if peer else "– | – | – | –")
+        lines.append(f"| {name} | {ours['rps']:.0f} | {ours['p50']:.1f} | {ours['p99']:.1f} | {peer_cells} |")
+    table = "\n".join(lines) + "\n"
+    print(table)
+    Path(args.out).write_text(table, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
