@@ -80,7 +80,7 @@ def live_server(tmp_path_factory):
     port = free_port()
     dist = tmp_path_factory.mktemp("live") / "dist"
     command = [sys.executable, "-m", "iuckg.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--out", str(dist)]
+               "--dist", str(dist)]
     command += ["--graph", f"http://127.0.0.1:{port}/graph/test-fixture={FIXTURES / 'place-with-coordinates.ttl'}"]
     if W3C.exists():
         for iri, path in W3C_GRAPHS.items():

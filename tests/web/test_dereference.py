@@ -30,6 +30,8 @@ MINTED = [
     "id/programme/iuc",
     "id/dataset/iuckg",
     "def/iuc",
+    "graph/data",
+    "shapes/Pairing",
 ]
 
 
