@@ -31,6 +31,9 @@ class Settings:
     workers: int = 2
     threads: int = 4
     query_timeout: float = 10.0
+    query_workers: int = 2
+    query_memory_mb: int = 4096
+    max_result_bytes: int = 50_000_000
     max_rows: int = 10_000
     max_query_length: int = 20_000
     max_body_bytes: int = 100_000

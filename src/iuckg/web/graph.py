@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -9,6 +10,7 @@ from flask import current_app
 
 from ..namespaces import Minter
 from ..settings import Settings
+from .evaluation import Evaluator
 from .queries import EXISTS
 
 
@@ -19,9 +21,21 @@ class Published:
     settings: Settings
     store: ox.Store
     minter: Minter = field(init=False)
+    graph_names: frozenset[str] = field(init=False)
+    _evaluator: Evaluator | None = field(init=False, default=None)
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.minter = Minter(self.settings.base)
+        self.graph_names = frozenset(g.value for g in self.store.named_graphs())
+
+    @property
+    def evaluator(self) -> Evaluator:
+        """The pool that evaluates visitors' queries (started on first use, in this process)."""
+        with self._lock:
+            if self._evaluator is None:
+                self._evaluator = Evaluator(self.settings)
+            return self._evaluator
 
     @property
     def base(self) -> str:

@@ -8,12 +8,15 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template, request
+from werkzeug.exceptions import NotAcceptable
 
 from ..namespaces import GRAPH_NAMES, SD
 from . import conneg
 from .describe import result_value
+from .evaluation import Job, QueryCrashed, QueryTimeout, QueryTooLarge
 from .examples import examples
 from .graph import published
+from .guard import QueryRefused, check_query
 from .rdfio import content_type, rdf_response
 
 bp = Blueprint("sparql", __name__)
@@ -77,29 +80,46 @@ def read_request() -> ProtocolRequest:
 
 
 def check_limits(query: str) -> None:
-    """Refuse queries longer than the configured limit."""
-    limit = published().settings.max_query_length
+    """Refuse queries longer than the configured limit, and those that would reach other hosts."""
+    pub = published()
+    limit = pub.settings.max_query_length
     if len(query) > limit:
         abort(413, f"the query is {len(query)} characters long; the limit is {limit}")
-
-
-def run(req: ProtocolRequest):
-    """Evaluate a query over the requested dataset (default: the union of all graphs)."""
-    store = published().store
-    options: dict = {"base_iri": published().base}
-    if req.default_graphs or req.named_graphs:
-        options["default_graph"] = [ox.NamedNode(g) for g in req.default_graphs] or ox.DefaultGraph()
-        options["named_graphs"] = [ox.NamedNode(g) for g in req.named_graphs]
-    else:
-        options["use_default_graph_as_union"] = True
     try:
-        return store.query(req.query, **options)
+        check_query(query, pub.graph_names)
+    except QueryRefused as exc:
+        abort(400, str(exc))
+
+
+def optional_choice(offered: tuple[str, ...]) -> conneg.Format | None:
+    """The negotiated format among offered ones, or None when the client accepts none of them."""
+    try:
+        return conneg.choose(request, offered)
+    except NotAcceptable:
+        return None
+
+
+def evaluate(req: ProtocolRequest, results: conneg.Format | None, graph: conneg.Format | None) -> tuple[str, bytes]:
+    """Run a query in the worker pool; protocol errors become 4xx/5xx answers."""
+    pub = published()
+    job = Job(req.query, pub.base, tuple(req.default_graphs), tuple(req.named_graphs),
+              None if results is None else ("json" if results.key == "html" else results.key),
+              None if graph is None else ("ntriples" if graph.key == "html" else graph.key),
+              pub.settings.max_result_bytes)
+    try:
+        return pub.evaluator.run(job)
     except SyntaxError as exc:
         if looks_like_update(req.query):
             abort(400, READ_ONLY)
         abort(400, f"SPARQL syntax error: {exc}")
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:
         abort(400, f"invalid query: {exc}")
+    except QueryTooLarge as exc:
+        abort(413, f"{exc}; add a LIMIT or download a dump")
+    except QueryTimeout as exc:
+        abort(503, f"{exc}; simplify it or add a LIMIT")
+    except QueryCrashed as exc:
+        abort(503, str(exc))
 
 
 def looks_like_update(query: str) -> bool:
@@ -115,19 +135,17 @@ def endpoint():
     if req.query is None:
         return service_description()
     check_limits(req.query)
-    result = run(req)
-    if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
-        fmt = conneg.choose(request, conneg.RESULTS + ("html",))
-        if fmt.key == "html":
-            return editor(req.query, result)
-        body = result.serialize(format=fmt.results)
-        return Response(body, content_type=content_type(fmt), headers={"Vary": "Accept"})
-    fmt = conneg.choose(request, conneg.RDF_ONLY + ("html",))
+    results = optional_choice(conneg.RESULTS + ("html",))
+    graph = optional_choice(conneg.RDF_ONLY + ("html",))
+    if results is None and graph is None:
+        conneg.choose(request, conneg.RESULTS + conneg.RDF_ONLY)  # aborts with 406
+    kind, body = evaluate(req, results, graph)
+    fmt = results if kind in ("boolean", "solutions") else graph
+    if fmt is None:
+        abort(406, f"a {kind} result cannot be given in any media type the request accepts")
     if fmt.key == "html":
-        return editor(req.query, result)
-    response = rdf_response(result, fmt, prefixes_of())
-    response.headers["Vary"] = "Accept"
-    return response
+        return editor(req.query, kind, body)
+    return Response(body, content_type=content_type(fmt), headers={"Vary": "Accept"})
 
 
 def prefixes_of() -> dict[str, str]:
@@ -176,27 +194,28 @@ def service_description():
     return response
 
 
-def result_table(result, limit: int, base: str) -> dict:
-    """Columns and at most `limit` rows of a result, for the HTML editor."""
-    if isinstance(result, ox.QueryBoolean):
+def result_table(kind: str, body: bytes, limit: int, base: str) -> dict:
+    """Columns and at most `limit` rows of an answer, for the HTML editor."""
+    if kind == "graph":
+        triples = list(islice(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), limit + 1))
+        rows = [[result_value(term, base) for term in (t.subject, t.predicate, t.object)] for t in triples[:limit]]
+        return {"columns": ["subject", "predicate", "object"], "rows": rows, "truncated": len(triples) > limit,
+                "graph": True}
+    result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    if kind == "boolean":
         return {"boolean": bool(result)}
-    if isinstance(result, ox.QuerySolutions):
-        columns = [v.value for v in result.variables]
-        rows = [[result_value(solution[c], base) for c in columns] for solution in islice(result, limit + 1)]
-        return {"columns": columns, "rows": rows[:limit], "truncated": len(rows) > limit}
-    triples = list(islice(result, limit + 1))
-    rows = [[result_value(term, base) for term in (t.subject, t.predicate, t.object)] for t in triples[:limit]]
-    return {"columns": ["subject", "predicate", "object"], "rows": rows, "truncated": len(triples) > limit,
-            "graph": True}
+    columns = [v.value for v in result.variables]
+    rows = [[result_value(solution[c], base) for c in columns] for solution in islice(result, limit + 1)]
+    return {"columns": columns, "rows": rows[:limit], "truncated": len(rows) > limit}
 
 
-def editor(query: str | None, result):
+def editor(query: str | None, kind: str | None = None, body: bytes | None = None):
     """The query editor page, with a table of results when a query was run."""
     pub = published()
-    table = result_table(result, pub.settings.max_rows, pub.base) if result is not None else None
+    table = result_table(kind, body, pub.settings.max_rows, pub.base) if kind is not None else None
     downloads = []
     if query is not None:
-        keys = conneg.RESULTS if table and "graph" not in table else conneg.RDF_ONLY
+        keys = conneg.RDF_ONLY if kind == "graph" else conneg.RESULTS
         downloads = [(conneg.FORMATS[k].label, "?" + urlencode({"query": query, "format": k})) for k in keys]
     html = render_template("sparql.html", query=query, table=table, downloads=downloads,
                            examples=examples(pub.base), pub=pub)
