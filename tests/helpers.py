@@ -8,10 +8,14 @@ import io
 import os
 import re
 import shutil
+import subprocess
+import sys
+import threading
 import unicodedata
 from pathlib import Path
 from typing import Callable, Union
 
+import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.compare import graph_diff, to_isomorphic
 
@@ -201,6 +205,17 @@ def diff_text(expected: Graph, actual: Graph, limit: int = 60) -> str:
             + "\nonly in actual:\n  " + "\n  ".join(lines(only_actual)))
 
 
+def canonical(g: Graph) -> set[str]:
+    """The triples of a graph with blank nodes labelled by RDFC-1.0 (pyoxigraph): two graphs
+    are isomorphic exactly when these sets are equal. Much faster than rdflib's isomorphism
+    on graphs with many blank nodes (the shapes' RDF lists)."""
+    nt = g.serialize(format="nt", encoding="utf-8")
+    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object)
+                         for t in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return {str(q) for q in dataset}
+
+
 def union(*graphs: Graph) -> Graph:
     out = Graph()
     for g in graphs:
@@ -220,6 +235,52 @@ def normalise(text: str, fold: bool = True) -> str:
     text = re.sub(r"(\w)- (\w)", r"\1-\2", text)
     text = text.strip()
     return text.casefold() if fold else text
+
+
+EXAMPLE_BASE = "https://example.org/iuc/"
+
+
+class ExampleBuilds:
+    """`iuckg build --base https://example.org/iuc/` twice, in subprocesses with different hash seeds.
+
+    They run one after the other in a background thread, started when the tests are collected,
+    so that they use the second core while the (single-threaded) test session goes on. The
+    second build goes into a dist/ that already holds a stale file, which publishing must drop.
+    """
+
+    SEEDS = (1, 2)
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.dists = [self.root / "one" / "dist", self.root / "two" / "dist"]
+        self.results: list[subprocess.CompletedProcess] = []
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="iuckg-example-builds", daemon=True)
+
+    def start(self) -> "ExampleBuilds":
+        self.dists[1].mkdir(parents=True)
+        (self.dists[1] / "stale.txt").write_text("from an older build\n")
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            for seed, out in zip(self.SEEDS, self.dists):
+                self.results.append(subprocess.run(
+                    [sys.executable, "-m", "iuckg.cli", "build", "--out", str(out), "--base", EXAMPLE_BASE],
+                    cwd=REPO, env=environ(PYTHONHASHSEED=str(seed)), capture_output=True, text=True,
+                    timeout=600))
+        except BaseException as exc:  # reported by wait()
+            self.error = exc
+
+    def wait(self) -> "ExampleBuilds":
+        self.thread.join(timeout=900)
+        if self.error:
+            raise self.error
+        assert len(self.results) == 2, "the example builds did not finish"
+        for result in self.results:
+            assert result.returncode == 0, result.stderr
+        return self
 
 
 def environ(**changes: str) -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import shutil
@@ -55,7 +56,22 @@ def parse_source(path: Path, base: str) -> Graph:
     """Parse a Turtle file of the repository, resolving relative IRIs against the base."""
     graph = Graph()
     graph.parse(path, format="turtle", publicID=base)
-    return to_canonical_graph(graph) if has_bnodes(graph) else graph
+    return stable_bnodes(graph, path.stem) if has_bnodes(graph) else graph
+
+
+def stable_bnodes(graph: Graph, scope: str) -> Graph:
+    """The graph with blank nodes labelled canonically, prefixed by a scope unique to its file.
+
+    Parsers label blank nodes at random; canonical labels make the output
+    deterministic, and the scope keeps blank nodes of different files apart
+    when graphs are merged.
+    """
+    canonical = to_canonical_graph(graph)
+    rename = lambda term: BNode(f"{scope}-{term}") if isinstance(term, BNode) else term  # noqa: E731
+    out = Graph()
+    for s, p, o in canonical:
+        out.add((rename(s), p, rename(o)))
+    return out
 
 
 def has_bnodes(graph: Graph) -> bool:
@@ -85,7 +101,8 @@ def compile_graphs(settings: Settings) -> dict[str, Graph]:
         "sdg": sdg,
         "shapes": parse_all(settings.shapes_dir, base),
     }
-    graphs["catalogue"] = catalogue.describe(graphs, settings)
+    sizes = {filename: len(content) for filename, content in knowledge_dumps(graphs, Minter(base)).items()}
+    graphs["catalogue"] = catalogue.describe(graphs, settings, sizes)
     return graphs
 
 
@@ -124,6 +141,23 @@ def turtle(ntriples: bytes, minter: Minter, fmt: ox.RdfFormat = ox.RdfFormat.TUR
     return ox.serialize(triples, format=fmt, prefixes=prefixes)
 
 
+def gzipped(data: bytes) -> bytes:
+    """Gzip bytes reproducibly: no file name, no time stamp."""
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0, filename="") as gz:
+        gz.write(data)
+    return buffer.getvalue()
+
+
+def knowledge_dumps(graphs: dict[str, Graph], minter: Minter) -> dict[str, bytes]:
+    """The knowledge graph (data + ontology + SDG) in each dump format, by file name."""
+    knowledge = Graph()
+    for name in KNOWLEDGE_GRAPHS:
+        knowledge += graphs[name]
+    nt = sorted_ntriples(knowledge)
+    return {"iuckg.nt.gz": gzipped(nt), **{filename: turtle(nt, minter, fmt) for filename, fmt in DUMPS.items()}}
+
+
 def class_counts(graph: Graph) -> dict[str, int]:
     """How many resources of each class a graph has."""
     counts = Counter(str(o) for o in graph.objects(None, RDF.type))
@@ -133,14 +167,8 @@ def class_counts(graph: Graph) -> dict[str, int]:
 def write_files(build: Build, folder: Path) -> None:
     """Write every file of dist/ into a folder."""
     minter = Minter(build.settings.base)
-    knowledge = Graph()
-    for name in KNOWLEDGE_GRAPHS:
-        knowledge += build.graphs[name]
-    nt = sorted_ntriples(knowledge)
-    with open(folder / "iuckg.nt.gz", "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz:
-        gz.write(nt)
-    for filename, fmt in DUMPS.items():
-        (folder / filename).write_bytes(turtle(nt, minter, fmt))
+    for filename, content in knowledge_dumps(build.graphs, minter).items():
+        (folder / filename).write_bytes(content)
     (folder / STORE_FILE).write_bytes(nquads(build.graphs, minter))
     for name in ("ontology", "shapes"):
         (folder / f"{name}.ttl").write_bytes(turtle(sorted_ntriples(build.graphs[name]), minter))

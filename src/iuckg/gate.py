@@ -18,7 +18,9 @@ class Report:
 
 
 def validate(data: Graph, shapes: Graph) -> Report:
-    """Validate a data graph (with its ontology) against a shapes graph."""
+    """Validate a data graph (with its ontology) against a shapes graph (neither is changed)."""
+    shapes_copy = Graph()
+    shapes_copy += shapes  # pyshacl adds triples to the shapes graph it is given
     conforms, graph, text = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=False)
+        data, shacl_graph=shapes_copy, inference="none", advanced=True, allow_warnings=False)
     return Report(bool(conforms), graph, text)

@@ -14,5 +14,8 @@ DUMP_FILES = {
     "shapes.ttl": "text/turtle",
     "validation-report.ttl": "text/turtle",
 }
+DUMP_PATH = "dump/"
 # Dumps of the knowledge graph itself (the others are parts or reports).
 GRAPH_DUMPS = ("iuckg.ttl", "iuckg.nt.gz", "iuckg.jsonld", "iuckg.nq")
+# The dump of one named graph, by graph name.
+PART_DUMPS = {"ontology": "ontology.ttl", "shapes": "shapes.ttl"}

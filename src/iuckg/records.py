@@ -333,7 +333,8 @@ def read_table(path: Path, table: Table) -> tuple[list, list[DataError]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.append(DataError(name, reader.line_num, "-", f"malformed CSV: {exc}"))
+            errors.append(DataError(name, line + 1, "-", f"malformed CSV in the record starting on this line "
+                                                          f"(read up to line {reader.line_num}): {exc}"))
             break
         start, line = line + 1, reader.line_num
         if not any(cell.strip() for cell in row):

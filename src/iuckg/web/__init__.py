@@ -13,15 +13,17 @@ from .graph import Published
 def create_app(settings: Settings | None = None, store: ox.Store | None = None) -> Flask:
     """Create the web application over a store (loaded from settings.dist_dir when not given)."""
     from ..store import load_store
-    from . import catalogue, errors, resources, sparql
+    from . import caching, catalogue, errors, resources, sitemap, sparql
 
     settings = settings or Settings()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["iuckg"] = Published(settings, store if store is not None else load_store(settings))
     CORS(app, send_wildcard=True, expose_headers=["Link", "Content-Location", "ETag"])
+    caching.register(app, settings)
     errors.register(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(catalogue.bp)
+    app.register_blueprint(sitemap.bp)
     app.register_blueprint(resources.bp)
     return app

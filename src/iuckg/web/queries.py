@@ -102,3 +102,12 @@ SELECT ?class ?helixSector ?item ?label (COUNT(DISTINCT ?stakeholder) AS ?n) WHE
 }
 GROUP BY ?class ?helixSector ?item ?label ORDER BY ?label
 """
+
+# Every IRI under ?base that is the subject of a triple: the resources whose pages a sitemap lists.
+DOCUMENTED_SUBJECTS = """
+SELECT DISTINCT ?base ?subject WHERE {
+  ?subject ?p ?o .
+  FILTER (isIRI(?subject) && STRSTARTS(STR(?subject), ?base))
+}
+ORDER BY ?subject
+"""

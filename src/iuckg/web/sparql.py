@@ -49,7 +49,7 @@ def single(values: list[str], name: str) -> str | None:
 def read_request() -> ProtocolRequest:
     """Parse a protocol request; abort with 4xx for updates and malformed requests."""
     args = request.args
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if "update" in args:
             abort(400, READ_ONLY)
         query = single(args.getlist("query"), "query")
