@@ -23,6 +23,7 @@ _example_builds: list[ExampleBuilds] = []
 _example_builds_wanted: list[bool] = []
 
 
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection
 def pytest_collection_modifyitems(session, config, items):
     """Run the tests that need the example builds (test_build.py) last: the builds run in the
     background meanwhile, started once the session build is done (see `built`)."""

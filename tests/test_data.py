@@ -103,6 +103,24 @@ def test_pairing_case_title_is_in_the_brochure(pairing, brochure):
         assert where == "in passing"
 
 
+THEME_LABEL = {t["id"]: t["label"] for t in rows("themes.csv")}
+
+
+@pytest.mark.parametrize("pairing", PAIRINGS, ids=[p["id"] for p in PAIRINGS])
+def test_pairing_theme_is_the_section_that_presents_it(pairing):
+    """Pairings from the 'concrete projects' section got a theme by editorial choice; every other
+    pairing is in the theme whose section names it."""
+    section = pairing["source"].partition(";")[0].strip()
+    if section != "What concrete projects emerged?":
+        assert THEME_LABEL[pairing["theme"]] == section
+
+
+@pytest.mark.parametrize("member", MEMBERS, ids=[m["id"] for m in MEMBERS])
+def test_member_source_is_that_of_one_of_its_pairings(member):
+    sources = {p["source"] for p in PAIRINGS for side in ("side_a", "side_b") if member["id"] in split(p[side])}
+    assert member["source"] in sources
+
+
 @pytest.mark.parametrize("pairing", PAIRINGS, ids=[p["id"] for p in PAIRINGS])
 def test_pairing_sides_are_named_together_in_the_brochure(pairing, brochure):
     """The first members of the two sides are named within one sentence of each other."""

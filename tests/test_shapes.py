@@ -236,19 +236,19 @@ CASES = [
     # Alignment
     case("Alignment", "to-non-sdg-iri",
          lambda g: swap(g, pairing("cali-co--belfast-gb", "alignment", "sdg-16.1"), IUC.alignedTo, SDG["18.1"]),
-         "Or", pairing("cali-co--belfast-gb", "alignment", "sdg-16.1")),
+         "Class", pairing("cali-co--belfast-gb", "alignment", "sdg-16.1")),
     case("Alignment", "to-sdg-indicator",
          lambda g: swap(g, pairing("surat-in--rotterdam-nl", "alignment", "sdg-6"), IUC.alignedTo, SDG["C060101"]),
-         "Or", pairing("surat-in--rotterdam-nl", "alignment", "sdg-6")),
+         "Class", pairing("surat-in--rotterdam-nl", "alignment", "sdg-6")),
     case("Alignment", "to-a-theme",
          lambda g: swap(g, pairing("fredericton-ca--parma-it", "alignment", "topic-housing"), IUC.alignedTo, SOCIAL),
-         "Or", pairing("fredericton-ca--parma-it", "alignment", "topic-housing")),
+         "Class", pairing("fredericton-ca--parma-it", "alignment", "topic-housing")),
     case("Alignment", "no-provenance",
          lambda g: drop(g, pairing("kochi-in--vilnius-lt", "alignment", "sdg-12"), PROV.wasDerivedFrom),
          "MinCount", pairing("kochi-in--vilnius-lt", "alignment", "sdg-12")),
     case("Alignment", "derived-from-a-member",
          lambda g: swap(g, pairing("kochi-in--vilnius-lt", "alignment", "sdg-8"), PROV.wasDerivedFrom, CALI),
-         "Or", pairing("kochi-in--vilnius-lt", "alignment", "sdg-8")),
+         "Class", pairing("kochi-in--vilnius-lt", "alignment", "sdg-8")),
     case("Alignment", "in-two-pairings",
          lambda g: put((KOCHI_PAIRING, IUC.alignment, pairing("new-york-us--barcelona-es", "alignment", "sdg-1"))),
          "MaxCount", pairing("new-york-us--barcelona-es", "alignment", "sdg-1")),
@@ -258,9 +258,9 @@ CASES = [
          "MinCount", rule("social-inclusion-urban-regeneration--sdg-16.1")),
     case("MappingRule", "to-non-sdg-iri",
          lambda g: swap(g, rule("circular-production-consumption--sdg-12"), IUC.mapsTo, SDG["18"]),
-         "Node", rule("circular-production-consumption--sdg-12")),
+         "Class", rule("circular-production-consumption--sdg-12")),
     case("MappingRule", "to-sdg-indicator", lambda g: swap(g, rule("housing--sdg-11.1"), IUC.mapsTo, SDG["C010101"]),
-         "Node", rule("housing--sdg-11.1")),
+         "Class", rule("housing--sdg-11.1")),
     case("MappingRule", "from-a-member", lambda g: swap(g, rule("air-quality--sdg-3.9"), IUC.mapsFrom, CALI),
          "Or", rule("air-quality--sdg-3.9")),
     case("MappingRule", "rationale-without-language",
@@ -537,8 +537,8 @@ def test_iso_3166_list_is_pycountry_alpha3():
 
 
 def test_untargeted_shapes_are_used_by_targeted_ones(shapes_graph):
-    """IsoAlpha3, InThemeScheme and SdgConcept have no target: they are reached through sh:node."""
-    for name in ("IsoAlpha3", "InThemeScheme", "SdgConcept"):
+    """IsoAlpha3 and InThemeScheme have no target: they are reached through sh:node."""
+    for name in ("IsoAlpha3", "InThemeScheme"):
         shape = SHAPE(name)
         assert shape not in targeted_shapes(shapes_graph)
         assert (None, SH.node, shape) in shapes_graph, name

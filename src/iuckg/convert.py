@@ -101,8 +101,17 @@ class Converter:
         self.add(s, self.iuc.sectionNumber, Literal(t.section))
         if t.cities_and_regions is not None:
             self.add(s, self.iuc.citiesAndRegions, Literal(t.cities_and_regions))
+        topic_labels = {topic.id: topic.label for topic in self.data.topics}
         for topic in t.urban_agenda_topics:
-            self.add(s, self.iuc.urbanAgendaTopic, self.m.id("urban-agenda-topic", topic))
+            target = self.m.id("urban-agenda-topic", topic)
+            self.add(s, self.iuc.urbanAgendaTopic, target)
+            rule = self.topic_rule_iri(t.id, topic)
+            self.labelled(rule, self.iuc.MappingRule, f"{t.id} to Urban Agenda topic {topic}")
+            self.add(rule, self.iuc.mapsFrom, s)
+            self.add(rule, self.iuc.mapsTo, target)
+            self.add(rule, RDFS.comment, en(f"The brochure's graphic places the Urban Agenda topic "
+                                            f"{topic_labels[topic]} beside the thematic stream {t.label}."))
+            self.add(rule, DCTERMS.source, self.source)
         self.sourced(s, t.source)
 
     def topic(self, t) -> None:
@@ -124,8 +133,12 @@ class Converter:
         return self.m.id("urban-agenda-topic", slug)
 
     def rule_iri(self, mapping) -> URIRef:
-        """The IRI of an editorial mapping rule."""
+        """The IRI of an editorial mapping rule to an SDG goal or target."""
         return self.m.id("mapping", f"{mapping.from_}--sdg-{mapping.sdg}")
+
+    def topic_rule_iri(self, theme: str, topic: str) -> URIRef:
+        """The IRI of the rule that a theme covers an Urban Agenda topic."""
+        return self.m.id("mapping", f"{theme}--topic-{topic}")
 
     def mapping_rule(self, mapping) -> None:
         """An editorial rule from a theme or topic to an SDG goal or target."""
@@ -205,19 +218,19 @@ class Converter:
 
         Topics follow from the pairing's theme (the brochure's graphic places
         them beside it); SDGs follow from the editorial rules of the theme and
-        of those topics. Every alignment names what it was derived from.
+        of those topics. Every alignment names the mapping rules it was derived from.
         """
         theme = next(t for t in self.data.themes if t.id == p.theme)
         topic_labels = {t.id: t.label for t in self.data.topics}
         derived: dict[URIRef, tuple[URIRef, str, set[URIRef]]] = {}
 
-        def derive(key: str, target: URIRef, label: str, origin: URIRef) -> None:
+        def derive(key: str, target: URIRef, label: str, rule: URIRef) -> None:
             node = self.m.id("pairing", p.id, "alignment", key)
-            derived.setdefault(node, (target, label, set()))[2].add(origin)
+            derived.setdefault(node, (target, label, set()))[2].add(rule)
 
         for topic in theme.urban_agenda_topics:
             derive(f"topic-{topic}", self.m.id("urban-agenda-topic", topic),
-                   f"Urban Agenda topic {topic_labels[topic]} (derived)", self.m.id("theme", theme.id))
+                   f"Urban Agenda topic {topic_labels[topic]} (derived)", self.topic_rule_iri(theme.id, topic))
         for origin in (theme.id, *theme.urban_agenda_topics):
             for mapping in rules.get(origin, ()):
                 derive(f"sdg-{mapping.sdg}", SDG[mapping.sdg], f"SDG {mapping.sdg} (derived)", self.rule_iri(mapping))
