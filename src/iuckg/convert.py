@@ -106,7 +106,7 @@ class Converter:
             target = self.m.id("urban-agenda-topic", topic)
             self.add(s, self.iuc.urbanAgendaTopic, target)
             rule = self.topic_rule_iri(t.id, topic)
-            self.labelled(rule, self.iuc.MappingRule, f"{t.id} to Urban Agenda topic {topic}")
+            self.labelled(rule, self.iuc.MappingRule, f"{t.label} to Urban Agenda topic {topic_labels[topic]}")
             self.add(rule, self.iuc.mapsFrom, s)
             self.add(rule, self.iuc.mapsTo, target)
             self.add(rule, RDFS.comment, en(f"The brochure's graphic places the Urban Agenda topic "
@@ -132,6 +132,10 @@ class Converter:
             return self.m.id("theme", slug)
         return self.m.id("urban-agenda-topic", slug)
 
+    def concept_label(self, slug: str) -> str:
+        """The label of the theme or Urban Agenda topic with this id."""
+        return next(c.label for c in (*self.data.themes, *self.data.topics) if c.id == slug)
+
     def rule_iri(self, mapping) -> URIRef:
         """The IRI of an editorial mapping rule to an SDG goal or target."""
         return self.m.id("mapping", f"{mapping.from_}--sdg-{mapping.sdg}")
@@ -143,7 +147,7 @@ class Converter:
     def mapping_rule(self, mapping) -> None:
         """An editorial rule from a theme or topic to an SDG goal or target."""
         s = self.rule_iri(mapping)
-        self.labelled(s, self.iuc.MappingRule, f"{mapping.from_} to SDG {mapping.sdg}")
+        self.labelled(s, self.iuc.MappingRule, f"{self.concept_label(mapping.from_)} to SDG {mapping.sdg}")
         self.add(s, self.iuc.mapsFrom, self.concept_of(mapping.from_))
         self.add(s, self.iuc.mapsTo, SDG[mapping.sdg])
         self.add(s, RDFS.comment, en(mapping.rationale))
@@ -218,7 +222,7 @@ class Converter:
 
         Topics follow from the pairing's theme (the brochure's graphic places
         them beside it); SDGs follow from the editorial rules of the theme and
-        of those topics. Every alignment names the mapping rules it was derived from.
+        of those topics. Every alignment names every mapping rule on a path to it.
         """
         theme = next(t for t in self.data.themes if t.id == p.theme)
         topic_labels = {t.id: t.label for t in self.data.topics}
@@ -231,9 +235,12 @@ class Converter:
         for topic in theme.urban_agenda_topics:
             derive(f"topic-{topic}", self.m.id("urban-agenda-topic", topic),
                    f"Urban Agenda topic {topic_labels[topic]} (derived)", self.topic_rule_iri(theme.id, topic))
-        for origin in (theme.id, *theme.urban_agenda_topics):
-            for mapping in rules.get(origin, ()):
-                derive(f"sdg-{mapping.sdg}", SDG[mapping.sdg], f"SDG {mapping.sdg} (derived)", self.rule_iri(mapping))
+        for mapping in rules.get(theme.id, ()):
+            derive(f"sdg-{mapping.sdg}", SDG[mapping.sdg], f"SDG {mapping.sdg} (derived)", self.rule_iri(mapping))
+        for topic in theme.urban_agenda_topics:
+            for mapping in rules.get(topic, ()):
+                for rule in (self.topic_rule_iri(theme.id, topic), self.rule_iri(mapping)):
+                    derive(f"sdg-{mapping.sdg}", SDG[mapping.sdg], f"SDG {mapping.sdg} (derived)", rule)
         for node, (target, label, origins) in derived.items():
             self.labelled(node, self.iuc.Alignment, label)
             self.add(node, self.iuc.alignedTo, target)

@@ -18,7 +18,8 @@ CONFORMS, VIOLATES, ERROR = 0, 1, 2
 
 def load_files(files: list[Path], settings: Settings) -> Graph:
     """Parse RDF files, with the ontology and SDG vocabulary they are checked against."""
-    graph = parse_source(settings.ontology_dir / "iuc.ttl", settings.base)
+    graph = Graph()
+    graph += parse_source(settings.ontology_dir / "iuc.ttl", settings.base)
     graph += parse_all(settings.vocab_dir, settings.base)
     for path in files:
         graph.parse(path, format=guess_format(str(path)) or "turtle", publicID=settings.base)

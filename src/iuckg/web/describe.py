@@ -99,9 +99,11 @@ def compact(iri: str, base: str) -> str:
     return iri
 
 
-def href_of(iri: str, base: str) -> str:
-    """Where a link to an IRI points: minted IRIs stay on this server."""
-    return "/" + iri[len(base):] if iri.startswith(base) else iri
+def href_of(iri: str, base: str) -> str | None:
+    """Where a link to an IRI points: minted IRIs stay on this server; only http(s) IRIs are links."""
+    if iri.startswith(base):
+        return "/" + iri[len(base):]
+    return iri if iri.lower().startswith(("http://", "https://")) else None
 
 
 def value_of(term, labels: Labels, base: str) -> Value:

@@ -66,7 +66,11 @@ class Published:
 
     def exists(self, iri: str) -> bool:
         """Whether an IRI is mentioned in any graph."""
-        return bool(self.query(EXISTS, this=ox.NamedNode(iri)))
+        try:
+            node = ox.NamedNode(iri)
+        except ValueError:  # not a valid IRI, so not one of ours
+            return False
+        return bool(self.query(EXISTS, this=node))
 
 
 def published() -> Published:
