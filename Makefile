@@ -17,10 +17,12 @@ build: $(VENV)/.installed
 serve: $(VENV)/.installed
 	$(VENV)/bin/iuckg serve
 
-# Debian packages the tests drive: headless Chromium and its driver.
+# Debian packages the tests drive: headless Chromium and its driver, and Virtuoso (a remote SPARQL
+# store; the tests start their own server from a temporary folder, on loopback ports).
 system-deps:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v virtuoso-t >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+	   virtuoso-opensource)
 
 test: $(VENV)/.installed system-deps
 	$(PY) -m pytest

@@ -223,13 +223,15 @@ def test_a_failed_publish_restores_the_previous_dist(built, dist, tmp_path, monk
 
 def test_adding_records_changes_no_existing_iri_or_triple(tmp_path, data_graph, sdg_codes):
     data = copy_data(tmp_path)
-    break_data(data, "countries.csv", insert_rows(["AUS", "AUS"]))
+    break_data(data, "countries.csv", insert_rows(["AUS", "AUS", ""]))
     break_data(data, "members.csv", insert_rows(
         ["perth-au", "Perth", "", "city", "AUS", "Test; in passing"],
         ["lisbon-pt", "Lisbon", "Lisboa", "city", "PT", "Test; in passing"]))
     break_data(data, "pairings.csv", insert_rows(
         ["perth-au--lisbon-pt", "city-to-city", "perth-au", "lisbon-pt", "smart-cities-innovation",
          "A test case", "Two cities test IRI stability.", "stability", "Test; A test case"]))
+    break_data(data, "places.csv", insert_rows(["perth-au", "", "", "", "unresolved", "a test member"],
+                                               ["lisbon-pt", "", "", "", "unresolved", "a test member"]))
 
     after = to_graph(load_dataset(data, sdg_codes), Minter(BASE))
     after += parse_source(REPO / "ontology" / "schemes.ttl", BASE)

@@ -10,7 +10,7 @@ import pytest
 from iuckg.cli import parser
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-COMMANDS = ("build", "validate", "serve", "query")
+COMMANDS = ("build", "validate", "serve", "query", "publish", "synth", "links")
 
 
 def help_text(command: str | None) -> str:

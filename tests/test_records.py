@@ -75,7 +75,7 @@ CASES = [
         5, "-", "malformed CSV"),
     Bad("wrong-field-count", "countries.csv", edit_line(line_of("countries.csv", {"code": "IT"}),
                                                         lambda line: line + ",Italy"),
-        line_of("countries.csv", {"code": "IT"}), "-", "expected 2 fields, found 3"),
+        line_of("countries.csv", {"code": "IT"}), "-", "expected 3 fields, found 4"),
     Bad("empty-side", "pairings.csv", set_cell({"id": NEW_YORK}, "side_b", ""),
         line_of("pairings.csv", {"id": NEW_YORK}), "side_b", "is empty"),
     Bad("unknown-member-in-side", "pairings.csv",
@@ -113,6 +113,8 @@ CASES = [
     Bad("missing-file", "figures.csv", delete, 0, "-", "file is missing"),
     Bad("bad-iso-alpha3", "countries.csv", set_cell({"code": "IT"}, "alpha3", "XXX"),
         line_of("countries.csv", {"code": "IT"}), "alpha3", "'XXX' is not an ISO 3166-1 alpha-3 code"),
+    Bad("latitude-out-of-range", "places.csv", set_cell({"member": "kochi-in"}, "latitude", "99.5"),
+        line_of("places.csv", {"member": "kochi-in"}), "latitude", "99.5 is not between -90 and 90"),
 ]
 
 

@@ -18,7 +18,7 @@ import pycountry
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SH, SKOS
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS
 
 from helpers import BASE, REPO, union
 from iuckg.build import KNOWLEDGE_GRAPHS, parse_all
@@ -48,6 +48,7 @@ CALI = member("cali-co")
 OSTROBOTHNIA = member("ostrobothnia-fi")
 SILESIA = member("silesia-pl")
 TIERRA = member("tierra-del-fuego-ar")
+CONSORTIUM = member("consorcio-intermunicipal-grande-abc-br")
 
 
 def strategy(region: URIRef) -> URIRef:
@@ -136,6 +137,22 @@ CASES = [
          "MinCount", member("medellin-co")),
     case("Member", "not-from-the-brochure", lambda g: drop(g, member("vilnius-lt"), DCTERMS.source),
          "MinCount", member("vilnius-lt")),
+    case("Member", "geonames-link-to-a-page",
+         lambda g: swap(g, member("turku-fi"), OWL.sameAs, URIRef("https://www.geonames.org/633679")),
+         "Pattern", member("turku-fi")),
+    case("Member", "two-geonames-links",
+         lambda g: put((member("aarhus-dk"), OWL.sameAs, URIRef("https://sws.geonames.org/1/"))),
+         "MaxCount", member("aarhus-dk")),
+    case("Member", "no-coordinates-and-no-note", lambda g: drop(g, member("riga-lv"), GEO.lat),
+         "Or", member("riga-lv")),
+    case("Member", "note-without-language",
+         lambda g: swap(g, member("styria-at"), SKOS.editorialNote, Literal("no coordinates")),
+         "Datatype", member("styria-at")),
+    # Consortium (one focus node: each case is validated on its own)
+    case("Consortium", "geonames-link",
+         lambda g: put((CONSORTIUM, OWL.sameAs, URIRef("https://sws.geonames.org/1/"))), "MaxCount", CONSORTIUM),
+    case("Consortium", "coordinates", lambda g: put((CONSORTIUM, GEO.lat, Literal(Decimal("-23.6")))),
+         "MaxCount", CONSORTIUM),
     # Region
     case("Region", "no-strategy", lambda g: drop(g, OSTROBOTHNIA, IUC.smartSpecialisationStrategy),
          "MinCount", OSTROBOTHNIA),
@@ -146,6 +163,18 @@ CASES = [
     case("Country", "second-notation", lambda g: put((ID("country", "DEU"), SKOS.notation, Literal("GER"))),
          "MaxCount", ID("country", "DEU")),
     case("Country", "no-label", lambda g: drop(g, ID("country", "FRA"), RDFS.label), "MinCount", ID("country", "FRA")),
+    case("Country", "geonames-link-over-http",
+         lambda g: swap(g, ID("country", "ESP"), OWL.sameAs, URIRef("http://sws.geonames.org/2510769/")),
+         "Pattern", ID("country", "ESP")),
+    case("Country", "two-geonames-links",
+         lambda g: put((ID("country", "ITA"), OWL.sameAs, URIRef("https://sws.geonames.org/2510769/"))),
+         "MaxCount", ID("country", "ITA")),
+    case("Country", "no-eu-authority-match", lambda g: drop(g, ID("country", "POL"), SKOS.exactMatch),
+         "MinCount", ID("country", "POL")),
+    case("Country", "match-in-the-language-table",
+         lambda g: swap(g, ID("country", "AUT"), SKOS.exactMatch,
+                        URIRef("http://publications.europa.eu/resource/authority/language/DEU")),
+         "Pattern", ID("country", "AUT")),
     # Pairing
     case("Pairing", "third-side", lambda g: put((CALI_PAIRING, IUC.hasSide, ID("test", "side")),
                                                 (ID("test", "side"), RDF.type, IUC.PairingSide)),
@@ -209,6 +238,14 @@ CASES = [
     case("Concept", "scheme-of-wrong-class",
          lambda g: put((ID("urban-agenda-topic", "air-quality"), SKOS.inScheme, CALI)),
          "Class", ID("urban-agenda-topic", "air-quality")),
+    # UrbanAgendaTopic
+    case("UrbanAgendaTopic", "close-match-outside-eurovoc",
+         lambda g: swap(g, ID("urban-agenda-topic", "air-quality"), SKOS.closeMatch,
+                        URIRef("http://www.wikidata.org/entity/Q1")),
+         "Pattern", ID("urban-agenda-topic", "air-quality")),
+    case("UrbanAgendaTopic", "close-match-as-text",
+         lambda g: swap(g, ID("urban-agenda-topic", "circular-economy"), SKOS.closeMatch, Literal("c_1138d9d2")),
+         "NodeKind", ID("urban-agenda-topic", "circular-economy")),
     # ThematicStream
     case("ThematicStream", "negative-count", lambda g: swap(g, SMART, IUC.citiesAndRegions, Literal(-1)),
          "MinInclusive", SMART),

@@ -22,6 +22,7 @@ from . import catalogue
 from .convert import sdg_codes, to_graph
 from .gate import Report, validate
 from .layout import STORE_FILE, SUMMARY_FILE
+from .links import link_summary
 from .namespaces import GRAPH_NAMES, Minter
 from .records import load_dataset
 from .settings import Settings
@@ -179,17 +180,27 @@ def write_files(build: Build, folder: Path) -> None:
         "conforms": build.report.conforms,
         "triples": {name: len(build.graphs[name]) for name in GRAPH_NAMES},
         "classes": class_counts(build.graphs["data"]),
+        **link_summary(build.graphs["data"], minter),
     }
     (folder / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def recover(dist: Path) -> None:
+    """Undo what a killed build left beside dist/: bring back a retired build, drop staging folders."""
+    retired = sorted(dist.parent.glob(f".{dist.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if retired and not dist.exists():
+        os.rename(retired.pop(), dist)
+    for leftover in (*retired, *dist.parent.glob(f".{dist.name}.new-*")):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def publish(build: Build, dist: Path) -> None:
     """Write dist/ atomically: into a fresh folder, then swapped in for the old one."""
     dist = Path(dist)
     dist.parent.mkdir(parents=True, exist_ok=True)
+    recover(dist)
     staging = dist.parent / f".{dist.name}.new-{os.getpid()}"
     retired = dist.parent / f".{dist.name}.old-{os.getpid()}"
-    shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
         write_files(build, staging)

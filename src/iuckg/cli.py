@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .settings import DEFAULT_HOST, DEFAULT_PORT, Settings, default_base
+from .settings import DEFAULT_HOST, DEFAULT_PORT, DISK, MEMORY, Settings, default_base
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -28,7 +28,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         changes["dist_dir"] = Path(dist)
     if getattr(args, "graph", None):
         changes["extra_graphs"] = tuple(parse_graph_option(g) for g in args.graph)
-    for name in ("workers", "max_rows"):
+    for name in ("workers", "max_rows", "store"):
         if getattr(args, name, None) is not None:
             changes[name] = getattr(args, name)
     return Settings().with_(**changes)
@@ -40,6 +40,13 @@ def parse_graph_option(value: str) -> tuple[str, Path]:
     if not sep or not iri or not path:
         raise argparse.ArgumentTypeError(f"--graph expects IRI=FILE, got {value!r}")
     return iri, Path(path)
+
+
+def store_option(value: str) -> str:
+    """Check a --store option: disk, memory or the http(s) URL of a SPARQL endpoint."""
+    if value not in (DISK, MEMORY) and not value.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"expected {DISK}, {MEMORY} or an http(s) URL, got {value!r}")
+    return value
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -54,6 +61,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 1
     except BuildError as exc:
         print(f"iuckg build: the graph violates the shapes; nothing was written:\n{exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"iuckg build: cannot write the build: {exc}; the previous build is untouched", file=sys.stderr)
         return 1
     print(summary_table(result))
     return 0
@@ -73,6 +83,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(settings_from(args))
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Build if needed and load the build into a SPARQL 1.1 store."""
+    from .publish import publish_command
+
+    return publish_command(settings_from(args), args.endpoint, args.graph_store, args.user)
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    """Write a synthetic data folder."""
+    from .synth import synth_command
+
+    return synth_command(args.pairings, Path(args.out), args.seed)
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     """Run a SPARQL query against the built graph or a remote endpoint."""
     from .query import query_command
@@ -82,6 +106,14 @@ def cmd_query(args: argparse.Namespace) -> int:
         print("iuckg query: give a query or --file", file=sys.stderr)
         return 2
     return query_command(settings_from(args), text, args.format, args.endpoint)
+
+
+def cmd_links(args: argparse.Namespace) -> int:
+    """Look up the links to other datasets, or check them against the reference data."""
+    from .links import check_command, curate_command
+
+    command = curate_command if args.action == "curate" else check_command
+    return command(settings_from(args))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -111,6 +143,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--graph", action="append", metavar="IRI=FILE", help="load an extra RDF file as a named graph (repeatable)")
     s.add_argument("--workers", type=int, help="server worker processes (default: 2)")
     s.add_argument("--max-rows", dest="max_rows", type=int, help="most rows the HTML editor shows (default: 10000)")
+    s.add_argument("--store", type=store_option, help="disk (default: an Oxigraph store in DIST/store/), memory, or the URL of "
+                                   "a SPARQL endpoint the build was published to")
     s.set_defaults(func=cmd_serve)
 
     q = sub.add_parser("query", help="run a SPARQL query against dist/ or an endpoint")
@@ -121,6 +155,28 @@ def parser() -> argparse.ArgumentParser:
                    help="output format (default: table)")
     q.add_argument("--endpoint", metavar="URL", help="query this SPARQL endpoint instead of dist/")
     q.set_defaults(func=cmd_query)
+
+    u = sub.add_parser("publish", help="build if needed and load the graph into a SPARQL 1.1 store, atomically")
+    common(u, "--dist")
+    u.add_argument("--endpoint", metavar="URL", required=True, help="SPARQL Update endpoint of the store")
+    u.add_argument("--graph-store", dest="graph_store", metavar="URL",
+                   help="upload through this Graph Store Protocol endpoint (default: SPARQL Update)")
+    u.add_argument("--user", help="user to authenticate as (password: $IUCKG_STORE_PASSWORD)")
+    u.set_defaults(func=cmd_publish)
+
+    y = sub.add_parser("synth", help="write a synthetic data folder with any number of pairings")
+    y.add_argument("--pairings", metavar="N", type=int, required=True, help="number of pairings")
+    y.add_argument("--out", metavar="DIR", required=True, help="data folder to write")
+    y.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    y.set_defaults(func=cmd_synth)
+
+    k = sub.add_parser("links", help="look up or check the links to GeoNames, EuroVoc and other datasets")
+    k.add_argument("action", choices=["curate", "check"],
+                   help="curate: look every member and country up in the reference data and write places.csv "
+                        "and the geonames column of countries.csv; check: re-derive every link from the "
+                        "reference data and print the links per target dataset")
+    k.add_argument("--data", metavar="DIR", help="data folder (default: data/)")
+    k.set_defaults(func=cmd_links)
     return p
 
 

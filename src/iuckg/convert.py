@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pycountry
-from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
-from .namespaces import EU_COUNTRY, SDG, SDGO, Minter
-from .records import Dataset, Pairing
+from .namespaces import EU_COUNTRY, GEO, SDG, SDGO, Minter
+from .records import Dataset, Pairing, Place
 
 MEMBER_CLASSES = {
     "city": "City", "town": "Town", "district": "District",
@@ -18,11 +18,19 @@ MEMBER_CLASSES = {
 PAIRING_CLASSES = {"city-to-city": "CityPairing", "region-to-region": "RegionPairing"}
 ACTION_CLASSES = {"pilot-project": "PilotProject", "action": "Action"}
 UCAP_STEPS = 5
+# The IRIs of the datasets the data links to (their prefixes are catalogue.TARGETS' uri_space).
+GEONAMES = "https://sws.geonames.org/"
+EUROVOC = Namespace("http://eurovoc.europa.eu/")
 
 
 def en(value: str) -> Literal:
     """An English language-tagged literal."""
     return Literal(value, lang="en")
+
+
+def geonames_iri(feature: int) -> URIRef:
+    """The IRI of a GeoNames feature (with its trailing slash)."""
+    return URIRef(f"{GEONAMES}{feature}/")
 
 
 def country_name(alpha3: str) -> str:
@@ -42,6 +50,7 @@ class Converter:
         self.source = minter.id("source", "iuc-brochure")
         self.country_iri = {c.code: minter.id("country", c.alpha3) for c in data.countries}
         self.member_label = {m.id: m.label for m in data.members}
+        self.places = {p.member: p for p in data.places}
 
     def add(self, s: URIRef, p: URIRef, o) -> None:
         """Add one triple."""
@@ -81,12 +90,14 @@ class Converter:
         return self.graph
 
     def country(self, c) -> None:
-        """A country, linked to the EU Publications Office authority table."""
+        """A country, linked to the EU Publications Office authority table and to GeoNames."""
         s = self.country_iri[c.code]
         self.labelled(s, self.iuc.Country, country_name(c.alpha3))
         self.add(s, SKOS.notation, Literal(c.alpha3))
         self.add(s, SKOS.altLabel, Literal(c.code))
         self.add(s, SKOS.exactMatch, EU_COUNTRY[c.alpha3])
+        if c.geonames is not None:
+            self.add(s, OWL.sameAs, geonames_iri(c.geonames))
 
     def theme(self, t) -> None:
         """A thematic stream, a top concept of the theme scheme."""
@@ -124,7 +135,7 @@ class Converter:
         self.add(s, SKOS.topConceptOf, scheme)
         self.add(scheme, SKOS.hasTopConcept, s)
         for eurovoc in t.eurovoc:
-            self.add(s, SKOS.closeMatch, URIRef("http://eurovoc.europa.eu/" + eurovoc))
+            self.add(s, SKOS.closeMatch, EUROVOC[eurovoc])
 
     def concept_of(self, slug: str) -> URIRef:
         """The theme or Urban Agenda topic a mapping rule starts from."""
@@ -161,12 +172,29 @@ class Converter:
             self.add(s, SKOS.altLabel, en(alt))
         self.add(s, self.iuc.country, self.country_iri[m.country])
         self.sourced(s, m.source)
+        self.place(s, self.places[m.id])
         if m.type == "region":
             strategy = self.m.id("member", m.id, "smart-specialisation-strategy")
             self.labelled(strategy, self.iuc.SmartSpecialisationStrategy,
                           f"Smart Specialisation Strategy of {m.label}")
             self.add(s, self.iuc.smartSpecialisationStrategy, strategy)
             self.add(strategy, DCTERMS.source, self.source)
+
+    def place(self, s: URIRef, p: Place) -> None:
+        """A member's GeoNames feature and WGS84 coordinates, and the curators' note on them.
+
+        owl:sameAs, not skos:exactMatch: a member and its GeoNames feature are one place (every
+        member class but Consortium is a place class), and neither is a SKOS concept, which
+        skos:exactMatch would make them. The EU authority tables are SKOS concept schemes, so
+        countries keep skos:exactMatch to them.
+        """
+        if p.geonames_id is not None:
+            self.add(s, OWL.sameAs, geonames_iri(p.geonames_id))
+        if p.latitude is not None:
+            self.add(s, GEO.lat, Literal(p.latitude))
+            self.add(s, GEO.long, Literal(p.longitude))
+        if p.note:
+            self.add(s, SKOS.editorialNote, en(p.note))
 
     def rules_by_source(self) -> dict[str, list]:
         """Mapping rules grouped by the theme or topic they start from."""

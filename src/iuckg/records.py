@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -19,6 +20,13 @@ SLUG = re.compile(r"^[a-z0-9]+(?:--?[a-z0-9]+)*$")
 COUNTRY_CODE = re.compile(r"^[A-Z]{2,3}$")
 SDG_CODE = re.compile(r"^(?:[1-9]|1[0-7])(?:\.(?:[1-9][0-9]?|[a-j]))?$")
 LIST_SEPARATOR = ";"
+COORDINATE = re.compile(r"^-?[0-9]{1,3}(?:\.[0-9]+)?$")
+EUROVOC_ID = re.compile(r"^(?:[0-9]+|c_[0-9a-f]{8})$")
+# How places.csv says a member was matched to a GeoNames feature (see data/README.md): the feature
+# kind (none: a populated place), the name compared, then country and, to break a tie, population.
+GEONAMES_MATCH = re.compile(
+    r"^(?:(?:admin1|admin2|metropolitan-city)\+)?(?:exact|folded|alternate)-name\+country(?:\+population)?$")
+UNRESOLVED, NOT_A_PLACE = "unresolved", "not-a-place"
 
 MEMBER_TYPES = ("city", "town", "district", "metropolitan-area", "region", "consortium")
 PAIRING_KINDS = ("city-to-city", "region-to-region")
@@ -134,6 +142,55 @@ def iso_alpha3(raw: str) -> str:
     return value
 
 
+def geonames_id(raw: str) -> int:
+    """A GeoNames feature id: a positive whole number."""
+    value = count(raw)
+    if value == 0:
+        raise ValueError("0 is not a GeoNames id")
+    return value
+
+
+def optional_geonames_id(raw: str) -> int | None:
+    """A GeoNames feature id, or empty."""
+    return geonames_id(raw) if raw.strip() else None
+
+
+def coordinate(limit: int) -> Callable[[str], Decimal | None]:
+    """A WGS84 coordinate in decimal degrees between -limit and limit, or empty."""
+
+    def parse(raw: str) -> Decimal | None:
+        value = raw.strip()
+        if not value:
+            return None
+        if not COORDINATE.match(value):
+            raise ValueError(f"{value!r} is not a number of decimal degrees (like -34.61315)")
+        if abs(Decimal(value)) > limit:
+            raise ValueError(f"{value} is not between -{limit} and {limit}")
+        return Decimal(value)
+
+    return parse
+
+
+def match_method(raw: str) -> str:
+    """How a member was matched to GeoNames: a method like exact-name+country, unresolved or not-a-place."""
+    value = text(raw)
+    if value not in (UNRESOLVED, NOT_A_PLACE) and not GEONAMES_MATCH.match(value):
+        raise ValueError(f"{value!r} is not a match method (like exact-name+country, "
+                         f"admin1+alternate-name+country, {UNRESOLVED} or {NOT_A_PLACE})")
+    return value
+
+
+def eurovoc_ids(raw: str) -> tuple[str, ...]:
+    """A ';'-separated list of EuroVoc concept ids ('2281', 'c_1138d9d2'), each once, may be empty."""
+    ids = texts(raw)
+    for value in ids:
+        if not EUROVOC_ID.match(value):
+            raise ValueError(f"{value!r} is not a EuroVoc concept id (digits, or c_ and 8 hex digits)")
+    if len(set(ids)) != len(ids):
+        raise ValueError("names a EuroVoc concept twice")
+    return ids
+
+
 def sdg_code(raw: str) -> str:
     """An SDG goal ('11') or target ('11.6', '11.a') code."""
     value = text(raw)
@@ -149,6 +206,7 @@ def sdg_code(raw: str) -> str:
 class Country:
     code: str
     alpha3: str
+    geonames: int | None
     where: Where
 
 
@@ -180,6 +238,22 @@ class Member:
     country: str
     source: str
     where: Where
+
+
+@dataclass(frozen=True)
+class Place:
+    member: str
+    geonames_id: int | None
+    latitude: Decimal | None
+    longitude: Decimal | None
+    match: str
+    note: str
+    where: Where
+
+    @property
+    def resolved(self) -> bool:
+        """Whether the member was matched to a GeoNames feature."""
+        return self.match not in (UNRESOLVED, NOT_A_PLACE)
 
 
 @dataclass(frozen=True)
@@ -245,11 +319,11 @@ class Table:
 
 
 TABLES: tuple[Table, ...] = (
-    Table("countries.csv", Country, {"code": country_code, "alpha3": iso_alpha3}),
+    Table("countries.csv", Country, {"code": country_code, "alpha3": iso_alpha3, "geonames": optional_geonames_id}),
     Table("themes.csv", Theme, {
         "id": slug, "label": text, "section": count, "cities_and_regions": optional_count,
         "urban_agenda_topics": optional_slugs, "source": text}),
-    Table("urban-agenda-topics.csv", Topic, {"id": slug, "label": text, "eurovoc": texts}),
+    Table("urban-agenda-topics.csv", Topic, {"id": slug, "label": text, "eurovoc": eurovoc_ids}),
     Table("members.csv", Member, {
         "id": slug, "label": text, "alt_labels": texts, "type": one_of(*MEMBER_TYPES),
         "country": country_code, "source": text}),
@@ -267,6 +341,9 @@ TABLES: tuple[Table, ...] = (
         "id": slug, "label": text, "value": count, "subject": one_of(*FIGURE_SUBJECTS),
         "source": text}),
     Table("sdg-mapping.csv", SdgMapping, {"from": slug, "sdg": sdg_code, "rationale": text}),
+    Table("places.csv", Place, {
+        "member": slug, "geonames_id": optional_geonames_id, "latitude": coordinate(90),
+        "longitude": coordinate(180), "match": match_method, "note": optional_text}),
 )
 
 
@@ -283,6 +360,7 @@ class Dataset:
     stakeholders: tuple[Stakeholder, ...]
     figures: tuple[Figure, ...]
     sdg_mappings: tuple[SdgMapping, ...]
+    places: tuple[Place, ...]
 
 
 def decode(path: Path) -> str:
@@ -377,6 +455,9 @@ def check_references(data: Dataset, sdg_codes: set[str]) -> list[DataError]:
                   data.stakeholders, data.figures):
         errors += unique_ids(group)
     errors += unique_ids(data.sdg_mappings, key=lambda r: (r.from_, r.sdg), field="sdg")
+    errors += unique_ids([c for c in data.countries if c.geonames is not None], key=lambda r: r.geonames,
+                         field="geonames")
+    errors += check_places(data)
 
     def err(record, field: str, message: str) -> None:
         errors.append(DataError(record.where.file, record.where.line, field, message))
@@ -418,6 +499,53 @@ def check_references(data: Dataset, sdg_codes: set[str]) -> list[DataError]:
         if mapping.sdg not in sdg_codes:
             err(mapping, "sdg", f"{mapping.sdg!r} is not a goal or target of the UN SDG vocabulary")
     return errors
+
+
+def check_places(data: Dataset) -> list[DataError]:
+    """One places.csv row per member, consistent with its match method; GeoNames ids shared only when noted."""
+    errors = unique_ids(data.places, key=lambda r: r.member, field="member")
+    members = {m.id: m for m in data.members}
+    placed = {p.member for p in data.places}
+    errors += [DataError(m.where.file, m.where.line, "id", f"no row for {m.id!r} in places.csv "
+                                                          "(run `iuckg links curate`)")
+               for m in data.members if m.id not in placed]
+    first: dict[int, Place] = {}
+    for place in data.places:
+        member = members.get(place.member)
+        if member is None:
+            errors.append(DataError(place.where.file, place.where.line, "member",
+                                    f"unknown member {place.member!r} (add it to members.csv)"))
+            continue
+        errors += place_errors(place, member)
+        if place.geonames_id is None:
+            continue
+        other = first.setdefault(place.geonames_id, place)
+        if other is not place and other.member not in place.note:
+            errors.append(DataError(place.where.file, place.where.line, "geonames_id",
+                                    f"{place.geonames_id} is also the feature of {other.member!r} (line "
+                                    f"{other.where.line}); name that member in the note if both are meant"))
+    return errors
+
+
+def place_errors(place: Place, member: Member) -> list[DataError]:
+    """What is inconsistent within one places.csv row and with the member it is about."""
+    problems: list[tuple[str, str]] = []
+    if (member.type == "consortium") != (place.match == NOT_A_PLACE):
+        problems.append(("match", f"{member.id!r} is a {member.type}: the match of a consortium, and only of a "
+                                  f"consortium, is {NOT_A_PLACE}"))
+    if place.resolved and place.geonames_id is None:
+        problems.append(("geonames_id", f"is empty, but match {place.match} names a GeoNames feature"))
+    if not place.resolved and place.geonames_id is not None:
+        problems.append(("geonames_id", f"must be empty when match is {place.match}"))
+    if (place.latitude is None) != (place.longitude is None):
+        field = "latitude" if place.latitude is None else "longitude"
+        problems.append((field, "is empty: give both coordinates or neither"))
+    elif place.latitude is not None and not place.resolved:
+        problems.append(("latitude", f"must be empty when match is {place.match}: coordinates are those of "
+                                     "the GeoNames feature"))
+    if not place.note and (not place.resolved or place.latitude is None):
+        problems.append(("note", "is empty: give the reason the member has no GeoNames feature or coordinates"))
+    return [DataError(place.where.file, place.where.line, field, message) for field, message in problems]
 
 
 def load_dataset(data_dir: Path, sdg_codes: set[str]) -> Dataset:

@@ -9,7 +9,7 @@ from pathlib import Path
 from gunicorn.app.base import BaseApplication
 
 from .layout import STORE_FILE, SUMMARY_FILE
-from .settings import Settings
+from .settings import DISK, Settings
 
 
 def inputs_of(settings: Settings) -> list[Path]:
@@ -37,8 +37,30 @@ def ensure_built(settings: Settings) -> None:
         build(settings)
 
 
+def prepare_store(settings: Settings) -> str | None:
+    """Make the configured store ready to serve the build; why it cannot, or None.
+
+    The on-disk store is loaded once here, before the workers start (they open it
+    read-only); a remote store must already hold the build's graphs (`iuckg publish`).
+    """
+    from .namespaces import Minter
+    from .store import StoreError, ensure_store, open_backend
+
+    if settings.store == DISK:
+        ensure_store(settings)
+    if not settings.is_remote:
+        return None
+    data = str(Minter(settings.base).graph("data"))
+    try:
+        if not open_backend(settings).query("ASK { ?s ?p ?o }", graph=data):
+            return f"{settings.store} holds no graph <{data}>: publish the build first (iuckg publish --endpoint)"
+    except StoreError as exc:
+        return str(exc)
+    return None
+
+
 class Server(BaseApplication):
-    """gunicorn running the iuckg app; each worker loads its own store."""
+    """gunicorn running the iuckg app; each worker opens its own backend."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -71,6 +93,10 @@ def serve(settings: Settings) -> int:
         ensure_built(settings)
     except (DataErrors, BuildError) as exc:
         print(f"iuckg serve: cannot build the graph:\n{exc}", file=sys.stderr)
+        return 1
+    problem = prepare_store(settings)
+    if problem:
+        print(f"iuckg serve: cannot serve from the store: {problem}", file=sys.stderr)
         return 1
     print(f"iuckg: serving {settings.base} (SPARQL at {settings.base}sparql)", file=sys.stderr, flush=True)
     Server(settings).run()

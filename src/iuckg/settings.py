@@ -9,6 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_HOST = "localhost"
 DEFAULT_PORT = 8080
+# Store backends (Settings.store): Oxigraph on disk or in memory; any other value is a SPARQL endpoint URL.
+DISK, MEMORY = "disk", "memory"
 
 
 def default_base(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
@@ -38,10 +40,20 @@ class Settings:
     max_query_length: int = 20_000
     max_body_bytes: int = 100_000
     extra_graphs: tuple[tuple[str, Path], ...] = ()
+    store: str = DISK
 
     def __post_init__(self) -> None:
         if not self.base.endswith("/"):
             raise ValueError(f"base IRI must end with '/': {self.base!r}")
+        if self.store not in (DISK, MEMORY) and not self.store.startswith(("http://", "https://")):
+            raise ValueError(f"store must be {DISK!r}, {MEMORY!r} or the URL of a SPARQL endpoint: {self.store!r}")
+        if self.is_remote and self.extra_graphs:
+            raise ValueError("extra graphs are loaded into an Oxigraph store; a remote store holds only its build")
+
+    @property
+    def is_remote(self) -> bool:
+        """Whether queries go to a remote SPARQL endpoint."""
+        return self.store not in (DISK, MEMORY)
 
     def with_(self, **changes) -> "Settings":
         """Return a copy with the given fields changed."""

@@ -1,23 +1,267 @@
-"""The triple store the server reads: Oxigraph, loaded from a build's N-Quads."""
+"""The triple store the server reads, behind one interface, chosen by `Settings.store`.
+
+- `disk` (default): Oxigraph on disk, in DIST/store/, bulk-loaded once from the build's
+  N-Quads; servers and query workers open it read-only, so a start parses nothing.
+- `memory`: Oxigraph in memory, loaded from the N-Quads (for tests and one-off queries).
+- an http(s) URL: any SPARQL 1.1 query endpoint holding a build (see `iuckg publish`),
+  queried through SPARQLWrapper.
+
+Every backend answers with pyoxigraph values (solutions, a boolean or triples), and
+its default graph is the union of the build's named graphs unless a query names a graph.
+"""
 
 from __future__ import annotations
 
+import functools
+import json
+import os
+import re
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable, Mapping, Protocol, Sequence, Union
 
 import pyoxigraph as ox
 
 from .layout import STORE_FILE
-from .settings import Settings
+from .namespaces import GRAPH_NAMES, Minter
+from .settings import DISK, MEMORY, Settings
+
+# The on-disk store of a build: DIST/store/oxigraph, and what it was loaded from.
+STORE_DIR = "store"
+DATABASE_DIR = "oxigraph"
+SOURCES_FILE = "sources.json"
+
+Result = Union[ox.QuerySolutions, ox.QueryBoolean, Iterable[ox.Triple]]
+# Where bound variables join a named query on a remote store: the start of its WHERE clause.
+WHERE = re.compile(r"\b(?:WHERE|ASK)\s*\{", re.IGNORECASE)
+RESULTS_ACCEPT = "application/sparql-results+xml, application/sparql-results+json;q=0.9"
+GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
+BNODE = re.compile(rb"<bnode>([^<]*)</bnode>")
+
+
+class StoreError(Exception):
+    """The remote store did not answer."""
+
+
+class Backend(Protocol):
+    """A SPARQL dataset of named graphs whose default graph is their union."""
+
+    def query(self, text: str, *, graph: str | None = None, bindings: Mapping[str, ox.Term] | None = None,
+              default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
+              base_iri: str | None = None) -> Result:
+        """Evaluate a query over one named graph (`graph`), an explicit dataset, or the union of all."""
+
+    def named_graphs(self) -> frozenset[str]:
+        """The IRIs of the named graphs."""
+
+
+@dataclass
+class OxigraphBackend:
+    """An Oxigraph store, in memory or on disk."""
+
+    store: ox.Store
+
+    def query(self, text: str, *, graph: str | None = None, bindings: Mapping[str, ox.Term] | None = None,
+              default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
+              base_iri: str | None = None) -> Result:
+        """Evaluate a query; bound variables are substituted."""
+        options: dict = {"base_iri": base_iri} if base_iri else {}
+        if graph:
+            options["default_graph"] = ox.NamedNode(graph)
+        elif default_graphs or named_graphs:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graphs] or ox.DefaultGraph()
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        elif not names_dataset(text):  # the union would replace the dataset of FROM / FROM NAMED
+            options["use_default_graph_as_union"] = True
+        substitutions = {ox.Variable(name): term for name, term in (bindings or {}).items()}
+        return self.store.query(text, substitutions=substitutions, **options)
+
+    def named_graphs(self) -> frozenset[str]:
+        """The IRIs of the store's named graphs."""
+        return frozenset(g.value for g in self.store.named_graphs())
+
+
+@dataclass
+class RemoteBackend:
+    """A SPARQL 1.1 query endpoint holding the graphs `graphs`, queried through SPARQLWrapper.
+
+    A query is parsed by Oxigraph first, so the endpoint only receives SPARQL 1.1 queries
+    (never an update); with no dataset named, the query's dataset is the build's graphs, as
+    default graph (their union) and as named graphs, whatever else the store holds.
+    """
+
+    url: str
+    graphs: tuple[str, ...]
+    timeout: float = 30.0
+
+    def query(self, text: str, *, graph: str | None = None, bindings: Mapping[str, ox.Term] | None = None,
+              default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
+              base_iri: str | None = None) -> Result:
+        """Evaluate a query on the endpoint; bound variables are joined at the start of its WHERE clause."""
+        form = query_form(text, base_iri)
+        if bindings:
+            text = bind(text, bindings)
+        if base_iri:
+            text = f"BASE <{base_iri}>\n{text}"
+        if graph:
+            dataset: tuple[Sequence[str], Sequence[str]] = ([graph], [])
+        elif default_graphs or named_graphs or names_dataset(text):
+            dataset = (default_graphs, named_graphs)
+        else:
+            dataset = (self.graphs, self.graphs)
+        graph_form = isinstance(form, ox.QueryTriples)
+        body, media_type = self.request(text, GRAPH_ACCEPT if graph_form else RESULTS_ACCEPT, *dataset)
+        if graph_form:
+            return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.from_media_type(media_type))]
+        result = ox.parse_query_results(BNODE.sub(bnode_label, body),
+                                        format=ox.QueryResultsFormat.from_media_type(media_type))
+        if isinstance(form, ox.QueryBoolean) and isinstance(result, ox.QuerySolutions):
+            return ask_answer(result)
+        return result
+
+    def request(self, text: str, accept: str, default_graphs: Sequence[str],
+                named_graphs: Sequence[str]) -> tuple[bytes, str]:
+        """POST a query per the SPARQL 1.1 Protocol: the response body and its media type."""
+        from SPARQLWrapper import POST, SPARQLWrapper
+        from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+        sparql = SPARQLWrapper(self.url)
+        sparql.setMethod(POST)
+        sparql.setOnlyConneg(True)
+        sparql.setTimeout(int(self.timeout) + 1)
+        sparql.setQuery(text)
+        for iri in default_graphs:
+            sparql.addDefaultGraph(iri)
+        for iri in named_graphs:
+            sparql.addNamedGraph(iri)
+        sparql.addCustomHttpHeader("Accept", accept)
+        try:
+            response = sparql.query().response
+            return response.read(), response.headers.get_content_type()
+        except QueryBadFormed as exc:
+            raise ValueError(f"the store refused the query: {exc}") from None
+        except (SPARQLWrapperException, OSError) as exc:
+            raise StoreError(f"{self.url} did not answer: {exc}") from None
+
+    def named_graphs(self) -> frozenset[str]:
+        """The build's graphs."""
+        return frozenset(self.graphs)
+
+
+def bnode_label(match: re.Match) -> bytes:
+    """A blank node of an XML result with a label every parser reads (Virtuoso writes 'nodeID://b10019')."""
+    return b"<bnode>b" + match[1].hex().encode() + b"</bnode>"
+
+
+def ask_answer(solutions: ox.QuerySolutions) -> ox.QueryBoolean:
+    """The boolean of an ASK answered as a table, as Virtuoso 7 does: a row holding 1 for true, no row for false."""
+    value = any(term is not None and term.value in ("1", "true") for row in solutions for term in row)
+    return ox.parse_query_results(b'{"head": {}, "boolean": %s}' % (b"true" if value else b"false"),
+                                  format=ox.QueryResultsFormat.JSON)
+
+
+_PARSER: ox.Store | None = None
+
+
+def query_form(text: str, base_iri: str | None = None) -> Result:
+    """The (unevaluated) result of a query over an empty store: raises SyntaxError for what is not a query."""
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = ox.Store()
+    return _PARSER.query(text, base_iri=base_iri)
+
+
+def bind(text: str, bindings: Mapping[str, ox.Term]) -> str:
+    """A named query with its bound variables joined as VALUES at the start of its WHERE clause."""
+    where = WHERE.search(text)
+    if where is None:
+        raise ValueError("a query with bound variables needs a WHERE clause")
+    names = " ".join(f"?{name}" for name in bindings)
+    values = " ".join(str(term) for term in bindings.values())
+    return f"{text[:where.end()]} VALUES ({names}) {{ ({values}) }}{text[where.end():]}"
+
+
+@functools.lru_cache(maxsize=1024)
+def names_dataset(text: str) -> bool:
+    """Whether a query names its own dataset with FROM or FROM NAMED (remembered: the app's own queries repeat)."""
+    from .web.guard import dataset_iris, tokens
+
+    return bool(dataset_iris(tokens(text)))
+
+
+def graph_iris(settings: Settings) -> tuple[str, ...]:
+    """The IRIs of the build's named graphs and of the extra graphs."""
+    minter = Minter(settings.base)
+    return tuple(str(minter.graph(name)) for name in GRAPH_NAMES) + tuple(iri for iri, _ in settings.extra_graphs)
+
+
+def fill(store: ox.Store, settings: Settings) -> None:
+    """Bulk-load the build's named graphs and the extra graphs into a store."""
+    store.bulk_load(path=str(Path(settings.dist_dir) / STORE_FILE), format=ox.RdfFormat.N_QUADS)
+    for iri, path in settings.extra_graphs:
+        store.bulk_load(path=str(path), format=rdf_format(path), to_graph=ox.NamedNode(iri), base_iri=iri)
 
 
 def load_store(settings: Settings) -> ox.Store:
     """An in-memory Oxigraph store holding the build's named graphs and any extra graphs."""
     store = ox.Store()
-    store.bulk_load(path=str(Path(settings.dist_dir) / STORE_FILE), format=ox.RdfFormat.N_QUADS)
-    for iri, path in settings.extra_graphs:
-        store.bulk_load(path=str(path), format=rdf_format(path), to_graph=ox.NamedNode(iri),
-                        base_iri=iri)
+    fill(store, settings)
     return store
+
+
+def sources(settings: Settings) -> list[list]:
+    """What an on-disk store is loaded from: each file's graph, path, size and modification time."""
+    files = [("", Path(settings.dist_dir) / STORE_FILE), *settings.extra_graphs]
+    return [[iri, str(Path(path).resolve()), Path(path).stat().st_size, Path(path).stat().st_mtime_ns]
+            for iri, path in files]
+
+
+def is_loaded_from(folder: Path, wanted: list[list]) -> bool:
+    """Whether a store folder holds a complete store loaded from these sources."""
+    stamp = folder / SOURCES_FILE
+    return stamp.exists() and json.loads(stamp.read_text(encoding="utf-8")) == wanted
+
+
+def ensure_store(settings: Settings) -> Path:
+    """The build's on-disk store, bulk-loaded first when missing or loaded from other files.
+
+    It is loaded beside the live one and renamed into place, so no reader ever opens a
+    half-loaded store (a new build replaces dist/, and the store with it).
+    """
+    folder = Path(settings.dist_dir) / STORE_DIR
+    wanted = sources(settings)
+    if is_loaded_from(folder, wanted):
+        return folder / DATABASE_DIR
+    staging = folder.with_name(f".{STORE_DIR}.new-{os.getpid()}")
+    retired = folder.with_name(f".{STORE_DIR}.old-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        store = ox.Store(str(staging / DATABASE_DIR))
+        fill(store, settings)
+        store.flush()
+        del store
+        (staging / SOURCES_FILE).write_text(json.dumps(wanted), encoding="utf-8")
+        if folder.exists():
+            os.rename(folder, retired)
+        os.rename(staging, folder)
+    except OSError:
+        if not is_loaded_from(folder, wanted):  # unless another process has just put the same store in place
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(retired, ignore_errors=True)
+    return folder / DATABASE_DIR
+
+
+def open_backend(settings: Settings) -> Backend:
+    """The backend the settings name: on disk, in memory or remote."""
+    if settings.store == MEMORY:
+        return OxigraphBackend(load_store(settings))
+    if settings.store == DISK:
+        return OxigraphBackend(ox.Store.read_only(str(ensure_store(settings))))
+    return RemoteBackend(settings.store, graph_iris(settings), settings.query_timeout)
 
 
 def rdf_format(path: Path) -> ox.RdfFormat:

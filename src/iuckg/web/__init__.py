@@ -7,18 +7,21 @@ from flask import Flask
 from flask_cors import CORS
 
 from ..settings import Settings
+from ..store import Backend
 from .graph import Published
 
 
-def create_app(settings: Settings | None = None, store: ox.Store | None = None) -> Flask:
-    """Create the web application over a store (loaded from settings.dist_dir when not given)."""
-    from ..store import load_store
+def create_app(settings: Settings | None = None, store: ox.Store | Backend | None = None) -> Flask:
+    """Create the web application over a store (the backend the settings name when not given)."""
+    from ..store import OxigraphBackend, open_backend
     from . import caching, catalogue, errors, resources, sitemap, sparql
 
     settings = settings or Settings()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.extensions["iuckg"] = Published(settings, store if store is not None else load_store(settings))
+    if store is None:
+        store = open_backend(settings)
+    app.extensions["iuckg"] = Published(settings, OxigraphBackend(store) if isinstance(store, ox.Store) else store)
     CORS(app, send_wildcard=True, expose_headers=["Link", "Content-Location", "ETag"])
     caching.register(app, settings)
     errors.register(app)

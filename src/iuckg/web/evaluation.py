@@ -2,8 +2,9 @@
 
 pyoxigraph cannot cancel a running query, so each query runs in a process of
 a pebble ProcessPool: one that exceeds the time limit is killed (and replaced),
-which really stops it and frees the request thread at once. Each worker holds
-its own copy of the store, limits its memory, and writes its answer into a
+which really stops it and frees the request thread at once. Each worker opens
+its own backend (the on-disk store read-only, its own in-memory copy, or a
+client of the remote store), limits its memory, and writes its answer into a
 buffer that refuses to grow past the size limit.
 """
 
@@ -20,9 +21,9 @@ import pyoxigraph as ox
 from pebble import ProcessExpired, ProcessPool
 
 from ..settings import Settings
-from ..store import load_store
+from ..store import Backend, StoreError, open_backend
 
-_STORE: ox.Store | None = None
+_BACKEND: Backend | None = None
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
                   "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
@@ -78,22 +79,17 @@ class BoundedBuffer(io.RawIOBase):
 
 
 def open_worker(settings: Settings) -> None:
-    """Initialise a worker: cap its memory and load its store."""
-    global _STORE
+    """Initialise a worker: cap its memory and open its backend."""
+    global _BACKEND
     limit = settings.query_memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    _STORE = load_store(settings)
+    _BACKEND = open_backend(settings)
 
 
 def evaluate(job: Job) -> tuple[str, bytes]:
     """Evaluate one job in a worker: ('boolean'|'solutions'|'graph', serialised answer)."""
-    options: dict = {"base_iri": job.base}
-    if job.default_graphs or job.named_graphs:
-        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs] or ox.DefaultGraph()
-        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    else:
-        options["use_default_graph_as_union"] = True
-    result = _STORE.query(job.query, **options)
+    result = _BACKEND.query(job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs,
+                            base_iri=job.base)
     out = BoundedBuffer(job.max_bytes)
     if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
         kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
@@ -123,6 +119,8 @@ class Evaluator:
             raise QueryTimeout(f"the query ran for more than {self.settings.query_timeout:g} s and was stopped") from None
         except ProcessExpired as exc:
             raise QueryCrashed(f"the query worker died ({exc}); the query may need too much memory") from None
+        except StoreError as exc:
+            raise QueryCrashed(str(exc)) from None
 
     def close(self) -> None:
         """Stop the workers."""

@@ -1,4 +1,4 @@
-"""What the web layer reads: the store, the settings and the IRIs of the published graph."""
+"""What the web layer reads: the store's backend, the settings and the IRIs of the published graph."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask import current_app
 
 from ..namespaces import Minter
 from ..settings import Settings
+from ..store import Backend
 from .evaluation import Evaluator
 from .queries import EXISTS
 
@@ -19,7 +20,7 @@ class Published:
     """The store of one published build and the IRIs minted under its base."""
 
     settings: Settings
-    store: ox.Store
+    backend: Backend
     minter: Minter = field(init=False)
     graph_names: frozenset[str] = field(init=False)
     _evaluator: Evaluator | None = field(init=False, default=None)
@@ -27,7 +28,7 @@ class Published:
 
     def __post_init__(self) -> None:
         self.minter = Minter(self.settings.base)
-        self.graph_names = frozenset(g.value for g in self.store.named_graphs())
+        self.graph_names = self.backend.named_graphs()
 
     @property
     def evaluator(self) -> Evaluator:
@@ -60,9 +61,7 @@ class Published:
 
     def query(self, text: str, graph: str | None = None, **bindings):
         """Run one of the app's own queries over one named graph or the union of all."""
-        subs = {ox.Variable(k): v for k, v in bindings.items()}
-        dataset = {"default_graph": self.graph(graph)} if graph else {"use_default_graph_as_union": True}
-        return self.store.query(text, substitutions=subs, **dataset)
+        return self.backend.query(text, graph=self.graph(graph).value if graph else None, bindings=bindings)
 
     def exists(self, iri: str) -> bool:
         """Whether an IRI is mentioned in any graph."""

@@ -31,14 +31,13 @@ CONSTRUCT {
   ?p rdfs:label ?pLabel . ?q rdfs:label ?qLabel .
 }
 WHERE {
-  """ + LABEL_PREDICATES + """
   {
     ?this ?p ?o .
-    OPTIONAL { ?o ?labelProperty ?oLabel . FILTER (isLiteral(?oLabel)) }
+    OPTIONAL { """ + LABEL_PREDICATES + """ ?o ?labelProperty ?oLabel . FILTER (isLiteral(?oLabel)) }
     OPTIONAL { ?p rdfs:label ?pLabel }
   } UNION {
     ?s ?q ?this .
-    OPTIONAL { ?s ?labelProperty ?sLabel . FILTER (isLiteral(?sLabel)) }
+    OPTIONAL { """ + LABEL_PREDICATES + """ ?s ?labelProperty ?sLabel . FILTER (isLiteral(?sLabel)) }
     OPTIONAL { ?s a ?sType }
     OPTIONAL { ?q rdfs:label ?qLabel }
   }
@@ -64,7 +63,7 @@ ORDER BY ?kind ?term
 # Counts of resources per class in the data graph.
 CLASS_COUNTS = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class }
-GROUP BY ?class ORDER BY DESC(?n)
+GROUP BY ?class ORDER BY DESC(?n) ?class
 """
 
 # The concepts to browse by (theme, topic, helix sector, country, SDG goal)

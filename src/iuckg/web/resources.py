@@ -33,10 +33,11 @@ def request_languages() -> list[str]:
 
 
 def description(pub: Published, iri: str) -> list[ox.Triple]:
-    """The triples describing a resource (the whole ontology for the ontology IRI)."""
+    """The triples describing a resource (the whole ontology for the ontology IRI), in the same
+    order whatever order the store answers in."""
     if iri == str(pub.minter.ontology):
-        return list(pub.query(GRAPH_CONTENTS, graph="ontology"))
-    return list(pub.query(DESCRIBE_RESOURCE, this=ox.NamedNode(iri)))
+        return sorted(pub.query(GRAPH_CONTENTS, graph="ontology"), key=str)
+    return sorted(pub.query(DESCRIBE_RESOURCE, this=ox.NamedNode(iri)), key=str)
 
 
 def alternates(path: str) -> list[tuple[str, conneg.Format]]:
