@@ -96,5 +96,9 @@ def live_server(tmp_path_factory):
         raise RuntimeError("live server failed to start:\n" + log.read())
     yield url
     process.terminate()
-    process.wait(timeout=30)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:  # a graceful stop that hangs must not hang the suite
+        process.kill()
+        process.wait()
     log.close()
