@@ -15,7 +15,8 @@ For each size (the repository's data/, or `iuckg synth --pairings N`):
    first use), for Oxigraph's own server (PyPI `oxigraph`) and for Virtuoso (Debian's
    virtuoso-opensource, its own server from a temporary folder, loaded with `iuckg publish`),
    all holding the same N-Quads.
-4. Dereferencing on iuckg: a resource page (HTML) and a resource's RDF (Turtle).
+4. Dereferencing on iuckg: a resource page (HTML) and a resource's RDF (Turtle), with `--clients`
+   concurrent clients and with one.
 
 It prints markdown tables (values and ratios against the peers, and the targets) and writes them
 to --out.
@@ -168,13 +169,20 @@ def load(port: int, cases: list[tuple[str, dict]], requests: int, clients: int, 
             "p99": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000, "n": len(latencies)}
 
 
+def run(*command: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run a command to completion; raise with its error output if it fails."""
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    if result.returncode:
+        raise RuntimeError(f"{' '.join(command)} exited with {result.returncode}:\n{result.stderr[-3000:]}")
+    return result
+
+
 def data_folder(size: str, workdir: Path) -> Path:
     """The repository's data/, or a synthetic folder of `size` pairings."""
     if size == "real":
         return REPO / "data"
     folder = workdir / f"data-{size}"
-    subprocess.run([str(VENV_BIN / "iuckg"), "synth", "--pairings", size, "--out", str(folder)], check=True,
-                   capture_output=True)
+    run(str(VENV_BIN / "iuckg"), "synth", "--pairings", size, "--out", str(folder))
     return folder
 
 
@@ -228,8 +236,7 @@ def measure(size: str, workdir: Path, args: argparse.Namespace) -> Size:
     base = f"http://{HOST}:{port}/"
     data, dist = data_folder(size, workdir), workdir / f"dist-{size}"
     started = time.perf_counter()
-    built = subprocess.run([str(VENV_BIN / "iuckg"), "build", "--base", base, "--data", str(data), "--out", str(dist)],
-                           check=True, capture_output=True, text=True)
+    built = run(str(VENV_BIN / "iuckg"), "build", "--base", base, "--data", str(data), "--out", str(dist))
     result.build = time.perf_counter() - started
     result.gate = float(re.search(r"SHACL gate: \w+ \(([\d.]+) s\)", built.stderr).group(1))
     result.triples = sum(1 for _ in open(dist / "iuckg.nq", "rb"))
@@ -261,8 +268,7 @@ def measure(size: str, workdir: Path, args: argparse.Namespace) -> Size:
     print(f"[{size}] iuckg: {result.mix['iuckg']}", flush=True)
 
     store = workdir / f"oxigraph-{size}"
-    subprocess.run([str(VENV_BIN / "oxigraph"), "load", "--location", str(store), "--file", str(dist / "iuckg.nq")],
-                   check=True, capture_output=True)
+    run(str(VENV_BIN / "oxigraph"), "load", "--location", str(store), "--file", str(dist / "iuckg.nq"))
     peer_port = free_port()
     peer = subprocess.Popen([str(VENV_BIN / "oxigraph"), "serve-read-only", "--location", str(store),
                              "--bind", f"{HOST}:{peer_port}", "--union-default-graph"],
@@ -277,10 +283,9 @@ def measure(size: str, workdir: Path, args: argparse.Namespace) -> Size:
 
     virtuoso, url = start_virtuoso(workdir)
     try:
-        subprocess.run([str(VENV_BIN / "iuckg"), "publish", "--base", base, "--data", str(data), "--dist", str(dist),
-                        "--endpoint", url + "sparql-auth", "--graph-store", url + "sparql-graph-crud-auth",
-                        "--user", "dba"], check=True, capture_output=True,
-                       env={**os.environ, "IUCKG_STORE_PASSWORD": "dba"})
+        run(str(VENV_BIN / "iuckg"), "publish", "--base", base, "--data", str(data), "--dist", str(dist),
+            "--endpoint", url + "sparql-auth", "--graph-store", url + "sparql-graph-crud-auth", "--user", "dba",
+            env={**os.environ, "IUCKG_STORE_PASSWORD": "dba"})
         virtuoso_port = int(url.rsplit(":", 1)[1].strip("/"))
         load(virtuoso_port, paths("/sparql"), args.clients * 8, args.clients, args.seconds)
         result.mix["Virtuoso"] = load(virtuoso_port, paths("/sparql"), args.requests, args.clients, args.seconds)
