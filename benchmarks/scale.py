@@ -33,6 +33,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -138,6 +139,28 @@ def tree_rss(pid: int) -> int:
         match = re.search(r"VmRSS:\s+(\d+) kB", status)
         total += int(match.group(1)) * 1024 if match else 0
     return total
+
+
+class PeakMemory:
+    """The largest resident memory of a process tree, sampled every 0.2 s while in use."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak, self.running = pid, 0, True
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+
+    def sample(self) -> None:
+        """Sample until stopped."""
+        while self.running:
+            self.peak = max(self.peak, tree_rss(self.pid))
+            time.sleep(0.2)
+
+    def __enter__(self) -> "PeakMemory":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.running = False
+        self.thread.join()
 
 
 def load(port: int, cases: list[tuple[str, dict]], requests: int, clients: int, seconds: float) -> dict:
@@ -256,13 +279,15 @@ def measure(size: str, workdir: Path, args: argparse.Namespace) -> Size:
     print(f"[{size}] serve: first start {result.first_start:.2f} s, cold start {result.cold_start:.2f} s", flush=True)
     try:
         doc = f"/doc/{pairing[len(base):]}"
-        load(port, paths("/sparql") + [(doc, TURTLE)], args.clients * 8, args.clients, args.seconds)  # warm-up
-        result.mix["iuckg"] = load(port, paths("/sparql"), args.requests, args.clients, args.seconds)
-        for name, headers in (("resource page (HTML)", {"Accept": "text/html"}), ("resource RDF (Turtle)", TURTLE)):
-            for clients in (args.clients, 1):
-                result.pages[f"{name}, {clients} client{'s' * (clients > 1)}"] = load(
-                    port, [(doc, headers)], args.requests // (args.clients // clients), clients, args.seconds)
-        result.peak_memory_mb = tree_rss(process.pid) / 1e6
+        with PeakMemory(process.pid) as memory:
+            load(port, paths("/sparql") + [(doc, TURTLE)], args.clients * 8, args.clients, args.seconds)  # warm-up
+            result.mix["iuckg"] = load(port, paths("/sparql"), args.requests, args.clients, args.seconds)
+            for name, headers in (("resource page (HTML)", {"Accept": "text/html"}),
+                                  ("resource RDF (Turtle)", TURTLE)):
+                for clients in (args.clients, 1):
+                    result.pages[f"{name}, {clients} client{'s' * (clients > 1)}"] = load(
+                        port, [(doc, headers)], args.requests // (args.clients // clients), clients, args.seconds)
+        result.peak_memory_mb = memory.peak / 1e6
     finally:
         stop(process)
     print(f"[{size}] iuckg: {result.mix['iuckg']}", flush=True)
