@@ -17,9 +17,7 @@ It prints a markdown table (requests/s, p50, p99 and ratios) and writes it to --
 from __future__ import annotations
 
 import argparse
-import http.client
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,7 +25,6 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyshacl
@@ -35,6 +32,10 @@ from rdflib import Graph
 
 from iuckg.build import KNOWLEDGE_GRAPHS, build, compile_graphs, gate
 from iuckg.settings import Settings
+from scale import free_port, load  # the scale benchmark's load generator, beside this file
+
+# Seconds a case may take before its measurement stops.
+TIME_LIMIT = 300
 
 VENV_BIN = Path(sys.executable).parent
 THEME_QUERY = """PREFIX iuc: <{base}def/iuc#>
@@ -66,13 +67,6 @@ def bench_gate(settings: Settings) -> list[tuple[str, str, float]]:
             ("pyshacl with inference=rdfs (s)", f"{peer:.2f}", 1.0)]
 
 
-def free_port() -> int:
-    """A free loopback port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_for(url: str, seconds: float = 60) -> None:
     """Wait until a URL answers 200."""
     deadline = time.monotonic() + seconds
@@ -83,31 +77,6 @@ def wait_for(url: str, seconds: float = 60) -> None:
         except OSError:
             time.sleep(0.2)
     raise TimeoutError(url)
-
-
-def load(host: str, port: int, path: str, headers: dict, requests: int, clients: int) -> dict:
-    """Send `requests` GETs per client from `clients` keep-alive connections; latency stats."""
-
-    def client(_: int) -> list[float]:
-        connection = http.client.HTTPConnection(host, port, timeout=60)
-        latencies = []
-        for _ in range(requests // clients):
-            started = time.perf_counter()
-            connection.request("GET", path, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            if response.status != 200:
-                raise RuntimeError(f"{path}: HTTP {response.status}")
-            latencies.append(time.perf_counter() - started)
-        connection.close()
-        return latencies
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        latencies = sorted(x for batch in pool.map(client, range(clients)) for x in batch)
-    elapsed = time.perf_counter() - started
-    return {"rps": len(latencies) / elapsed, "p50": latencies[len(latencies) // 2] * 1000,
-            "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000}
 
 
 def bench_http(requests: int, clients: int, workdir: Path) -> list[tuple[str, dict, dict | None]]:
@@ -138,9 +107,9 @@ def bench_http(requests: int, clients: int, workdir: Path) -> list[tuple[str, di
         ]
         rows = []
         for name, ours, theirs in cases:
-            load("127.0.0.1", port, ours[0], ours[1], clients * 10, clients)  # warm-up
-            measured = load("127.0.0.1", port, ours[0], ours[1], requests, clients)
-            peer_measured = load("127.0.0.1", peer_port, theirs[0], theirs[1], requests, clients) if theirs else None
+            load(port, [ours], clients * 10, clients, TIME_LIMIT)  # warm-up
+            measured = load(port, [ours], requests, clients, TIME_LIMIT)
+            peer_measured = load(peer_port, [theirs], requests, clients, TIME_LIMIT) if theirs else None
             rows.append((name, measured, peer_measured))
         return rows
     finally:
