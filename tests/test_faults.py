@@ -1,19 +1,29 @@
-"""Faults: a killed build, a full disk and a corrupt build folder never lose the published graph."""
+"""Faults: a killed build, a full disk, a damaged build folder or store, and a killed server never lose
+the published graph."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
+from helpers import BASE, copy_dist, repo_settings
+from iuckg.serve import ensure_built, stale
+from iuckg.store import DATABASE_DIR, SOURCES_FILE, STORE_DIR, ensure_store
+
 REPO = Path(__file__).resolve().parents[1]
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 def hashes(folder: Path) -> dict[str, str]:
@@ -33,12 +43,18 @@ def leftovers(out: Path) -> list[Path]:
     return sorted(p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
 
 
-@pytest.fixture()
-def published(tmp_path) -> Path:
-    """A folder holding a published build."""
-    out = tmp_path / "dist"
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    """A build made by `iuckg build`, to copy."""
+    out = tmp_path_factory.mktemp("reference") / "dist"
     assert build(out).returncode == 0
     return out
+
+
+@pytest.fixture()
+def published(reference, tmp_path) -> Path:
+    """A folder holding a published build (a copy of the reference, times kept)."""
+    return copy_dist(reference, tmp_path / "dist")
 
 
 def test_killed_build_leaves_the_published_build_intact(published):
@@ -58,9 +74,7 @@ def test_killed_build_leaves_the_published_build_intact(published):
     assert hashes(published) == before
 
 
-def test_full_disk_leaves_the_published_build_intact(tmp_path):
-    reference = tmp_path / "reference"
-    assert build(reference).returncode == 0
+def test_full_disk_leaves_the_published_build_intact(reference, tmp_path):
     size = sum(p.stat().st_size for p in reference.rglob("*") if p.is_file())
     disk = tmp_path / "disk"
     disk.mkdir()
@@ -81,3 +95,110 @@ def test_full_disk_leaves_the_published_build_intact(tmp_path):
         assert leftovers(out) == []
     finally:
         subprocess.run(["umount", str(disk)], check=True)
+
+
+def flip_bytes(path: Path) -> None:
+    """Overwrite bytes in the middle of a file with others, keeping its size (as bit rot does)."""
+    content = bytearray(path.read_bytes())
+    middle = len(content) // 2
+    content[middle:middle + 16] = bytes(b ^ 0xFF for b in content[middle:middle + 16])
+    path.write_bytes(bytes(content))
+
+
+def truncate(path: Path) -> None:
+    """Cut a file in half (as a write cut short does)."""
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+DAMAGES = {
+    "flipped bytes in the N-Quads": ("iuckg.nq", flip_bytes, "does not match the SHA-256"),
+    "a truncated Turtle dump": ("iuckg.ttl", truncate, "bytes, not the"),
+    "a deleted JSON-LD dump": ("iuckg.jsonld", Path.unlink, "is missing"),
+    "an unreadable summary": ("summary.json", truncate, "is unreadable"),
+}
+
+
+@pytest.mark.parametrize("case", DAMAGES)
+def test_a_damaged_build_is_found_and_rebuilt_identically(published, case, capsys):
+    settings = repo_settings(dist_dir=published)
+    assert stale(settings) is None
+    before = hashes(published)
+    name, damage, reason = DAMAGES[case]
+    damage(published / name)
+    assert reason in stale(settings) and name in stale(settings)
+    ensure_built(settings)
+    assert f"building: {published / name}" in capsys.readouterr().err
+    assert hashes(published) == before, "the same inputs rebuild the same bytes"
+
+
+def store_quads(database: Path) -> int:
+    """How many quads a store folder holds, read as the server reads it."""
+    return int(next(iter(ox.Store.read_only(str(database)).query(COUNT)))["n"].value)
+
+
+def largest_file(folder: Path) -> Path:
+    """The largest file of a folder (in a store: a table of quads)."""
+    return max((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.stat().st_size)
+
+
+STORE_DAMAGES = {
+    "flipped bytes in a table": lambda db: flip_bytes(largest_file(db)),
+    "a truncated table": lambda db: truncate(largest_file(db)),
+    "a deleted manifest": lambda db: next(db.glob("MANIFEST-*")).unlink(),
+    "an unreadable stamp": lambda db: (db.parent / SOURCES_FILE).write_text("{"),
+}
+
+
+@pytest.mark.parametrize("case", STORE_DAMAGES)
+def test_a_damaged_store_is_found_and_loaded_again(dist, tmp_path, case, capsys):
+    settings = repo_settings(dist_dir=copy_dist(dist, tmp_path / "dist"))
+    database = ensure_store(settings)
+    expected = sum(json.loads((settings.dist_dir / "summary.json").read_text())["triples"].values())
+    assert store_quads(database) == expected
+    STORE_DAMAGES[case](database)
+    assert ensure_store(settings, verify=True) == database
+    assert "loading it again" in capsys.readouterr().err or case == "an unreadable stamp"
+    assert store_quads(database) == expected
+    assert ensure_store(settings, verify=True) == database
+    assert "damaged" not in capsys.readouterr().err, "a store loaded again is intact"
+
+
+def serve(dist: Path, port: int, log: Path) -> subprocess.Popen:
+    """`iuckg serve` over a build folder, in a session of its own (so all of it can be killed at once)."""
+    return subprocess.Popen([sys.executable, "-m", "iuckg.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--base", BASE, "--dist", str(dist)], cwd=REPO, start_new_session=True,
+                            stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+
+
+def fetch(url: str) -> bytes:
+    """The body of a GET."""
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read()
+
+
+def test_a_killed_server_restarts_cleanly_and_serves_the_published_graph(published, tmp_path):
+    from web.conftest import free_port, wait_until_up
+
+    port, log = free_port(), tmp_path / "serve.log"
+    url = f"http://127.0.0.1:{port}/"
+    count = url + "sparql?" + urllib.parse.urlencode({"query": COUNT, "format": "json"})
+    first = serve(published, port, log)
+    wait_until_up(count, first)
+    answer, dump = fetch(count), fetch(url + "dump/iuckg.nq")
+    # a crash: every process of the server killed at once, and a table of the store damaged
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    flip_bytes(largest_file(published / STORE_DIR / DATABASE_DIR))
+    second = serve(published, port, log)
+    try:
+        wait_until_up(count, second)
+        assert fetch(count) == answer
+        assert fetch(url + "dump/iuckg.nq") == dump
+    finally:
+        second.terminate()
+        assert second.wait(timeout=30) == 0
+    text = log.read_text(errors="replace")
+    assert "the store is damaged" in text and "loading it again" in text
+    for trouble in ("Traceback", "SIGSEGV", "SIGABRT", "terminate called"):
+        assert trouble not in text, f"{trouble} in the server's log:\n{text[-3000:]}"
+    assert "Shutting down: Master" in text

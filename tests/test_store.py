@@ -7,9 +7,14 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import select
 import shutil
+import socket
+import socketserver
+import struct
 import subprocess
 import sys
+import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -21,7 +26,7 @@ import iuckg.store
 from helpers import BASE, copy_dist, repo_settings
 from iuckg.cli import main
 from iuckg.namespaces import GRAPH_NAMES, Minter
-from iuckg.publish import chunks, publish
+from iuckg.publish import PublishError, chunks, publish
 from iuckg.serve import prepare_store
 from iuckg.settings import MEMORY, Settings
 from iuckg.store import (DATABASE_DIR, STORE_DIR, OxigraphBackend, RemoteBackend, StoreError, bind, ensure_store,
@@ -222,3 +227,76 @@ def test_serve_loads_the_store_before_the_workers_start(settings, tmp_path):
     assert prepare_store(fresh) is None
     assert (fresh.dist_dir / STORE_DIR / DATABASE_DIR).is_dir()
     assert open_backend(fresh).named_graphs() == {str(Minter(BASE).graph(name)) for name in GRAPH_NAMES}
+
+
+class CutProxy(socketserver.ThreadingTCPServer):
+    """A TCP proxy to a server that passes `passes` connections through, then cuts every later one
+    as soon as it opens: a store that goes away half-way through a publication."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream: tuple[str, int], passes: int) -> None:
+        self.upstream, self.passes, self.opened = upstream, passes, 0
+        super().__init__(("127.0.0.1", 0), PipeHandler)
+
+    @property
+    def url(self) -> str:
+        """The proxy's base URL."""
+        return f"http://127.0.0.1:{self.server_address[1]}/"
+
+
+class PipeHandler(socketserver.BaseRequestHandler):
+    """Pipe one connection to the upstream server, or cut it."""
+
+    def handle(self) -> None:
+        """Copy bytes both ways until either side closes."""
+        self.server.opened += 1
+        if self.server.opened > self.server.passes:
+            self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset
+            return
+        with socket.create_connection(self.server.upstream) as upstream:
+            sockets = [self.request, upstream]
+            while True:
+                readable, _, _ = select.select(sockets, [], [], 30)
+                if not readable:
+                    return
+                for source in readable:
+                    data = source.recv(65536)
+                    if not data:
+                        return
+                    (upstream if source is self.request else self.request).sendall(data)
+
+
+def live_sizes(server: str) -> dict[str, int]:
+    """Triples per named graph of a store, straight from it."""
+    query = urllib.parse.quote("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    request = urllib.request.Request(server + "query?query=" + query,
+                                     headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request) as response:
+        rows = json.load(response)["results"]["bindings"]
+    return {row["g"]["value"]: int(row["n"]["value"]) for row in rows}
+
+
+def test_a_store_lost_half_way_through_a_publication_keeps_the_old_graph_live(settings, oxigraph_server,
+                                                                               tmp_path):
+    from iuckg.build import build
+    from iuckg.synth import synth
+
+    publish(settings, oxigraph_server + "update")
+    live = live_sizes(oxigraph_server)
+    other = settings.with_(data_dir=tmp_path / "data", dist_dir=tmp_path / "dist")
+    synth(5, other.data_dir, seed=3)
+    build(other)
+    address = urllib.parse.urlsplit(oxigraph_server)
+    with CutProxy((address.hostname, address.port), passes=3) as proxy:
+        threading.Thread(target=proxy.serve_forever, daemon=True).start()
+        with pytest.raises(PublishError, match="did not answer"):
+            publish(other, proxy.url + "update")  # staging dropped, two uploads, then the store is gone
+        proxy.shutdown()
+    assert proxy.opened > 3, "the publication went on past the cut"
+    after = live_sizes(oxigraph_server)
+    assert {g: n for g, n in after.items() if g in live} == live, "every live graph is as it was"
+    assert any(g.endswith("/staging") for g in after), "the cut left staging graphs (never live)"
+    # the next publication drops them and switches
+    counts = publish(other, oxigraph_server + "update")
+    assert live_sizes(oxigraph_server) == counts

@@ -21,6 +21,7 @@ from rdflib.namespace import RDF
 from . import catalogue
 from .convert import sdg_codes, to_graph
 from .gate import Report, validate
+from .integrity import manifest
 from .layout import STORE_FILE, SUMMARY_FILE
 from .links import link_summary
 from .namespaces import GRAPH_NAMES, Minter
@@ -181,6 +182,8 @@ def write_files(build: Build, folder: Path) -> None:
         "triples": {name: len(build.graphs[name]) for name in GRAPH_NAMES},
         "classes": class_counts(build.graphs["data"]),
         **link_summary(build.graphs["data"], minter),
+        # what `iuckg serve` checks before serving: a damaged file is rebuilt, never served
+        "files": manifest(folder, [p.name for p in folder.iterdir() if p.is_file()]),
     }
     (folder / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 

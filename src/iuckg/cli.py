@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Callable
 
 from .settings import DEFAULT_HOST, DEFAULT_PORT, DISK, MEMORY, Settings, default_base
 
@@ -28,10 +29,38 @@ def settings_from(args: argparse.Namespace) -> Settings:
         changes["dist_dir"] = Path(dist)
     if getattr(args, "graph", None):
         changes["extra_graphs"] = tuple(parse_graph_option(g) for g in args.graph)
-    for name in ("workers", "max_rows", "store"):
+    for name in ("workers", "store", *LIMITS):
         if getattr(args, name, None) is not None:
             changes[name] = getattr(args, name)
     return Settings().with_(**changes)
+
+
+# Limits of `serve`: setting name -> (option type, help); defaults come from Settings.
+LIMITS = {
+    "threads": (int, "threads per worker process"),
+    "query_timeout": (float, "seconds a visitor's query may run before its worker is killed (503)"),
+    "query_workers": (int, "query worker processes per worker process"),
+    "query_memory_mb": (int, "address-space cap of a query worker, in MB"),
+    "max_result_bytes": (int, "largest answer of one query, in bytes (413)"),
+    "max_query_length": (int, "longest query text, in characters (413)"),
+    "max_body_bytes": (int, "largest request body, in bytes (413)"),
+    "max_rows": (int, "most rows the HTML query editor shows"),
+}
+
+
+def positive(kind: type) -> Callable[[str], float]:
+    """An option type: a number of this kind above zero."""
+    def parse(value: str):
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
+        if number <= 0:
+            raise argparse.ArgumentTypeError(f"expected a number above 0, got {value!r}")
+        return number
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
 
 
 def parse_graph_option(value: str) -> tuple[str, Path]:
@@ -141,10 +170,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", help=f"interface to listen on (default: {DEFAULT_HOST})")
     s.add_argument("--port", type=int, help=f"port to listen on (default: {DEFAULT_PORT})")
     s.add_argument("--graph", action="append", metavar="IRI=FILE", help="load an extra RDF file as a named graph (repeatable)")
-    s.add_argument("--workers", type=int, help="server worker processes (default: 2)")
-    s.add_argument("--max-rows", dest="max_rows", type=int, help="most rows the HTML editor shows (default: 10000)")
+    s.add_argument("--workers", type=positive(int), help="server worker processes (default: 2)")
     s.add_argument("--store", type=store_option, help="disk (default: an Oxigraph store in DIST/store/), memory, or the URL of "
                                    "a SPARQL endpoint the build was published to")
+    limits = s.add_argument_group("limits")
+    for name, (kind, text) in LIMITS.items():
+        limits.add_argument("--" + name.replace("_", "-"), dest=name, type=positive(kind), metavar="N",
+                            help=f"{text} (default: {getattr(Settings, name)})")
     s.set_defaults(func=cmd_serve)
 
     q = sub.add_parser("query", help="run a SPARQL query against dist/ or an endpoint")

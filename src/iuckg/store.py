@@ -17,12 +17,14 @@ import json
 import os
 import re
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Protocol, Sequence, Union
 
 import pyoxigraph as ox
 
+from .integrity import damage, manifest, store_files
 from .layout import STORE_FILE
 from .namespaces import GRAPH_NAMES, Minter
 from .settings import DISK, MEMORY, Settings
@@ -217,22 +219,34 @@ def sources(settings: Settings) -> list[list]:
             for iri, path in files]
 
 
+def stamp(folder: Path) -> dict:
+    """What a store folder records of itself: the sources it was loaded from and its files' manifest."""
+    try:
+        return json.loads((folder / SOURCES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def is_loaded_from(folder: Path, wanted: list[list]) -> bool:
     """Whether a store folder holds a complete store loaded from these sources."""
-    stamp = folder / SOURCES_FILE
-    return stamp.exists() and json.loads(stamp.read_text(encoding="utf-8")) == wanted
+    return stamp(folder).get("sources") == wanted
 
 
-def ensure_store(settings: Settings) -> Path:
-    """The build's on-disk store, bulk-loaded first when missing or loaded from other files.
+def ensure_store(settings: Settings, verify: bool = False) -> Path:
+    """The build's on-disk store, bulk-loaded first when missing, loaded from other files or (verify) damaged.
 
     It is loaded beside the live one and renamed into place, so no reader ever opens a
-    half-loaded store (a new build replaces dist/, and the store with it).
+    half-loaded store (a new build replaces dist/, and the store with it). Verifying
+    hashes every file of the store against the manifest written when it was loaded.
     """
     folder = Path(settings.dist_dir) / STORE_DIR
     wanted = sources(settings)
+    clear_leftovers(folder)
     if is_loaded_from(folder, wanted):
-        return folder / DATABASE_DIR
+        problem = damage(folder / DATABASE_DIR, stamp(folder).get("files", {})) if verify else None
+        if problem is None:
+            return folder / DATABASE_DIR
+        print(f"iuckg: the store is damaged ({problem}): loading it again", file=sys.stderr, flush=True)
     staging = folder.with_name(f".{STORE_DIR}.new-{os.getpid()}")
     retired = folder.with_name(f".{STORE_DIR}.old-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
@@ -242,7 +256,8 @@ def ensure_store(settings: Settings) -> Path:
         fill(store, settings)
         store.flush()
         del store
-        (staging / SOURCES_FILE).write_text(json.dumps(wanted), encoding="utf-8")
+        files = manifest(staging / DATABASE_DIR, store_files(staging / DATABASE_DIR))
+        (staging / SOURCES_FILE).write_text(json.dumps({"sources": wanted, "files": files}), encoding="utf-8")
         if folder.exists():
             os.rename(folder, retired)
         os.rename(staging, folder)
@@ -253,6 +268,25 @@ def ensure_store(settings: Settings) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(retired, ignore_errors=True)
     return folder / DATABASE_DIR
+
+
+def clear_leftovers(folder: Path) -> None:
+    """Remove the staging and retired stores of loads whose process is gone (killed mid-way)."""
+    for leftover in folder.parent.glob(f".{folder.name}.*-*"):
+        pid = leftover.name.rpartition("-")[2]
+        if pid.isdigit() and not is_running(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def is_running(pid: int) -> bool:
+    """Whether a process of this id exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def open_backend(settings: Settings) -> Backend:

@@ -22,6 +22,8 @@ W3C = SHARED / "reference" / "w3c-sparql-protocol"
 W3C_GRAPHS = {f"http://kasei.us/2009/09/sparql/data/data{i}.rdf": W3C / f"data{i}.nt" for i in (1, 2, 3)}
 BASE = "http://localhost:8080/"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# A limit the live server is given on its command line (the default is 20,000).
+LIVE_MAX_QUERY_LENGTH = 10_000
 
 
 def require_shared(path: Path) -> None:
@@ -80,7 +82,7 @@ def live_server(tmp_path_factory):
     port = free_port()
     dist = tmp_path_factory.mktemp("live") / "dist"
     command = [sys.executable, "-m", "iuckg.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--dist", str(dist)]
+               "--dist", str(dist), "--max-query-length", str(LIVE_MAX_QUERY_LENGTH)]
     command += ["--graph", f"http://127.0.0.1:{port}/graph/test-fixture={FIXTURES / 'place-with-coordinates.ttl'}"]
     if W3C.exists():
         for iri, path in W3C_GRAPHS.items():

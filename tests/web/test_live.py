@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import urllib.error
 import urllib.request
 
 import pytest
@@ -11,6 +12,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, GET, JSON, POST, POSTDIRECTLY, TURTLE, URLENCODED, XML, SPARQLWrapper
+
+from .conftest import LIVE_MAX_QUERY_LENGTH
 
 pytestmark = pytest.mark.live
 
@@ -89,3 +92,14 @@ def test_every_served_iri_dereferences_on_the_live_server(live_server):
 def test_served_by_gunicorn(live_server):
     with urllib.request.urlopen(live_server, timeout=10) as response:
         assert response.headers["Server"].startswith("gunicorn")
+
+
+@pytest.mark.parametrize("padding, status", [(LIVE_MAX_QUERY_LENGTH - 100, 200), (LIVE_MAX_QUERY_LENGTH + 100, 413)])
+def test_a_limit_given_to_serve_holds(live_server, padding, status):
+    request = urllib.request.Request(live_server + "sparql", data=("ASK {}" + " " * padding).encode(), method="POST",
+                                     headers={"Content-Type": "application/sparql-query"})
+    try:
+        with urllib.request.urlopen(request) as response:
+            assert response.status == status
+    except urllib.error.HTTPError as exc:
+        assert exc.code == status
