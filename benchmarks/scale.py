@@ -337,7 +337,7 @@ def ratio(ours: dict, theirs: dict | None) -> str:
 
 def report(sizes: list[Size], args: argparse.Namespace) -> str:
     """The markdown tables."""
-    lines = [f"## Build, gate, start and memory of `iuckg serve`", "",
+    lines = ["## Build, gate, start and memory of `iuckg serve`", "",
              "| N | quads | build (s) | SHACL gate (s) | first start (s) | cold start (s) | peak memory (MB) |",
              "|---|---|---|---|---|---|---|"]
     lines += [f"| {s.name} | {s.triples} | {s.build:.1f} | {s.gate:.2f} | {s.first_start:.2f} | {s.cold_start:.2f} "

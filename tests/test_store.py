@@ -141,7 +141,7 @@ def test_a_failed_load_leaves_the_store_in_place(settings, monkeypatch, tmp_path
         ensure_store(settings.with_(extra_graphs=(("https://example.org/extra", extra),)))
     assert sorted(p.name for p in database.parent.iterdir()) == before
     assert [p.name for p in settings.dist_dir.iterdir() if p.name.startswith(".")] == []
-    assert not ox.Store.read_only(str(database)).query(f'ASK {{ GRAPH ?g {{ ?s ?p "half" }} }}')
+    assert not ox.Store.read_only(str(database)).query('ASK { GRAPH ?g { ?s ?p "half" } }')
 
 
 def test_bound_variables_join_at_the_start_of_the_where_clause():

@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph
@@ -41,11 +42,22 @@ class BuildError(Exception):
 
 
 @dataclass
+class Compiled:
+    """The named graphs of a build, the knowledge graph (their union the gate checks and the
+    dumps hold, made once: a union of rdflib graphs is slow) and the dumps, by file name."""
+
+    graphs: dict[str, Graph]
+    knowledge: Graph
+    dumps: dict[str, bytes]
+
+
+@dataclass
 class Build:
-    """The named graphs of one build and its SHACL report."""
+    """The named graphs of one build, its dumps and its SHACL report."""
 
     settings: Settings
     graphs: dict[str, Graph]
+    dumps: dict[str, bytes]
     report: Report
 
 
@@ -89,8 +101,8 @@ def parse_all(folder: Path, base: str) -> Graph:
     return graph
 
 
-def compile_graphs(settings: Settings) -> dict[str, Graph]:
-    """Read the data folder and the repository's RDF into the build's named graphs."""
+def compile_graphs(settings: Settings) -> Compiled:
+    """Read the data folder and the repository's RDF into the build's named graphs and dumps."""
     base = settings.base
     progress(f"reading vocabularies from {settings.vocab_dir}")
     sdg = parse_all(settings.vocab_dir, base)
@@ -103,19 +115,27 @@ def compile_graphs(settings: Settings) -> dict[str, Graph]:
         "sdg": sdg,
         "shapes": parse_all(settings.shapes_dir, base),
     }
-    sizes = {filename: len(content) for filename, content in knowledge_dumps(graphs, Minter(base)).items()}
-    graphs["catalogue"] = catalogue.describe(graphs, settings, sizes)
-    return graphs
+    knowledge = union(graphs[name] for name in KNOWLEDGE_GRAPHS)
+    progress("writing the dumps and the catalogue")
+    dumps = knowledge_dumps(knowledge, Minter(base))
+    graphs["catalogue"] = catalogue.describe(graphs, knowledge, settings,
+                                             {filename: len(content) for filename, content in dumps.items()})
+    return Compiled(graphs, knowledge, dumps)
 
 
-def gate(graphs: dict[str, Graph]) -> Report:
+def union(graphs: Iterable[Graph]) -> Graph:
+    """One new graph holding the triples of several."""
+    out = Graph()
+    for graph in graphs:
+        out += graph
+    return out
+
+
+def gate(knowledge: Graph, shapes: Graph) -> Report:
     """Validate the knowledge graph against the shapes."""
     progress("validating against the SHACL shapes")
-    union = Graph()
-    for name in KNOWLEDGE_GRAPHS:
-        union += graphs[name]
     started = time.perf_counter()
-    report = validate(union, graphs["shapes"])
+    report = validate(knowledge, shapes)
     progress(f"SHACL gate: {'conforms' if report.conforms else 'VIOLATIONS'} "
              f"({time.perf_counter() - started:.2f} s)")
     return report
@@ -151,11 +171,8 @@ def gzipped(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def knowledge_dumps(graphs: dict[str, Graph], minter: Minter) -> dict[str, bytes]:
+def knowledge_dumps(knowledge: Graph, minter: Minter) -> dict[str, bytes]:
     """The knowledge graph (data + ontology + SDG) in each dump format, by file name."""
-    knowledge = Graph()
-    for name in KNOWLEDGE_GRAPHS:
-        knowledge += graphs[name]
     nt = sorted_ntriples(knowledge)
     return {"iuckg.nt.gz": gzipped(nt), **{filename: turtle(nt, minter, fmt) for filename, fmt in DUMPS.items()}}
 
@@ -169,7 +186,7 @@ def class_counts(graph: Graph) -> dict[str, int]:
 def write_files(build: Build, folder: Path) -> None:
     """Write every file of dist/ into a folder."""
     minter = Minter(build.settings.base)
-    for filename, content in knowledge_dumps(build.graphs, minter).items():
+    for filename, content in build.dumps.items():
         (folder / filename).write_bytes(content)
     (folder / STORE_FILE).write_bytes(nquads(build.graphs, minter))
     for name in ("ontology", "shapes"):
@@ -220,8 +237,8 @@ def publish(build: Build, dist: Path) -> None:
 
 def build(settings: Settings) -> Build:
     """Build the graph and publish it to settings.dist_dir; raise if it does not conform."""
-    graphs = compile_graphs(settings)
-    result = Build(settings, graphs, gate(graphs))
+    compiled = compile_graphs(settings)
+    result = Build(settings, compiled.graphs, compiled.dumps, gate(compiled.knowledge, compiled.graphs["shapes"]))
     if not result.report.conforms:
         raise BuildError(result.report.text)
     progress(f"writing {settings.dist_dir}")

@@ -155,11 +155,6 @@ def dump_url(base: str, filename: str) -> URIRef:
     return URIRef(base + DUMP_PATH + filename)
 
 
-def knowledge_graph(graphs: dict[str, Graph]) -> Graph:
-    """The data, ontology and SDG graphs as one graph (what the dumps hold)."""
-    return graphs["data"] + graphs["ontology"] + graphs["sdg"]
-
-
 def integer(n: int) -> Literal:
     """An xsd:integer literal."""
     return Literal(n, datatype=XSD.integer)
@@ -176,24 +171,24 @@ def add(g: Graph, subject: URIRef, *pairs) -> None:
         g.add((subject, predicate, obj))
 
 
-def describe(graphs: dict[str, Graph], settings: Settings, dump_sizes: Mapping[str, int]) -> Graph:
-    """The catalogue graph: VoID and DCAT-AP descriptions of the knowledge graph.
+def describe(graphs: dict[str, Graph], knowledge: Graph, settings: Settings, dump_sizes: Mapping[str, int]) -> Graph:
+    """The catalogue graph: VoID and DCAT-AP descriptions of the knowledge graph (the union of
+    the data, ontology and SDG graphs: what the dumps hold).
 
     dump_sizes gives the byte size of the file of each of DISTRIBUTIONS.
     """
     minter = Minter(settings.base)
     g = Graph()
-    describe_void(g, graphs, minter)
-    describe_dcat(g, graphs, settings, dump_sizes)
+    describe_void(g, graphs, knowledge, minter)
+    describe_dcat(g, graphs, knowledge, settings, dump_sizes)
     return g
 
 
 # --- VoID ------------------------------------------------------------------------------------------
 
 
-def describe_void(g: Graph, graphs: dict[str, Graph], minter: Minter) -> None:
+def describe_void(g: Graph, graphs: dict[str, Graph], knowledge: Graph, minter: Minter) -> None:
     """VoID: counts, partitions, subsets, dumps, vocabularies and linksets of the knowledge graph."""
-    knowledge = knowledge_graph(graphs)
     ds = dataset_iri(minter)
     subjects = {s for s in knowledge.subjects() if isinstance(s, URIRef)}
     add(g, ds, RDF.type, VOID.Dataset,
@@ -383,9 +378,10 @@ def languages(knowledge: Graph) -> list[str]:
     return sorted(LANGUAGES[tag] for tag in tags if tag in LANGUAGES)
 
 
-def describe_dcat(g: Graph, graphs: dict[str, Graph], settings: Settings, dump_sizes: Mapping[str, int]) -> None:
+def describe_dcat(g: Graph, graphs: dict[str, Graph], knowledge: Graph, settings: Settings,
+                  dump_sizes: Mapping[str, int]) -> None:
     """DCAT-AP 3: the catalogue, the dataset, its distributions and the SPARQL data service."""
-    codes = languages(knowledge_graph(graphs))
+    codes = languages(knowledge)
     record = Record(g, Minter(settings.base),
                     ((DCTERMS.issued, Literal(ISSUED, datatype=XSD.date)),
                      (DCTERMS.modified, Literal(modified(settings), datatype=XSD.date))),

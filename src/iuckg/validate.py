@@ -8,7 +8,7 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.util import guess_format
 
-from .build import KNOWLEDGE_GRAPHS, compile_graphs, gate, parse_all, parse_source
+from .build import compile_graphs, gate, parse_all, parse_source
 from .gate import validate
 from .records import DataErrors
 from .settings import Settings
@@ -32,8 +32,8 @@ def validate_command(settings: Settings, files: list[Path]) -> int:
         if files:
             report = validate(load_files(files, settings), parse_all(settings.shapes_dir, settings.base))
         else:
-            graphs = compile_graphs(settings)
-            report = gate({name: graphs[name] for name in (*KNOWLEDGE_GRAPHS, "shapes")})
+            compiled = compile_graphs(settings)
+            report = gate(compiled.knowledge, compiled.graphs["shapes"])
     except DataErrors as exc:
         print(f"iuckg validate: the data cannot be read:\n{exc}", file=sys.stderr)
         return ERROR
