@@ -23,7 +23,7 @@ from iuckg.convert import to_graph
 from iuckg.namespaces import GRAPH_NAMES, Minter
 from iuckg.records import load_dataset
 
-DIST_FILES = {"iuckg.ttl", "iuckg.nt.gz", "iuckg.jsonld", "iuckg.nq", "ontology.ttl", "shapes.ttl",
+DIST_FILES = {"iuckg.ttl", "iuckg.nt.gz", "iuckg.jsonld", "iuckg.nq", "ontology.ttl", "shapes.ttl", "catalogue.ttl",
               "validation-report.ttl", "summary.json"}
 MINI = FIXTURES / "mini-data"
 GOLDEN = FIXTURES / "mini-golden.ttl"

@@ -23,7 +23,7 @@ from . import catalogue
 from .convert import sdg_codes, to_graph
 from .gate import Report, validate
 from .integrity import manifest
-from .layout import STORE_FILE, SUMMARY_FILE
+from .layout import PART_DUMPS, STORE_FILE, SUMMARY_FILE
 from .links import link_summary
 from .namespaces import GRAPH_NAMES, Minter
 from .records import load_dataset
@@ -189,8 +189,8 @@ def write_files(build: Build, folder: Path) -> None:
     for filename, content in build.dumps.items():
         (folder / filename).write_bytes(content)
     (folder / STORE_FILE).write_bytes(nquads(build.graphs, minter))
-    for name in ("ontology", "shapes"):
-        (folder / f"{name}.ttl").write_bytes(turtle(sorted_ntriples(build.graphs[name]), minter))
+    for name, filename in PART_DUMPS.items():
+        (folder / filename).write_bytes(turtle(sorted_ntriples(build.graphs[name]), minter))
     (folder / "validation-report.ttl").write_bytes(
         turtle(sorted_ntriples(to_canonical_graph(build.report.graph)), minter))
     summary = {

@@ -12,10 +12,11 @@ DUMP_FILES = {
     "iuckg.nq": "application/n-quads",
     "ontology.ttl": "text/turtle",
     "shapes.ttl": "text/turtle",
+    "catalogue.ttl": "text/turtle",
     "validation-report.ttl": "text/turtle",
 }
 DUMP_PATH = "dump/"
 # Dumps of the knowledge graph itself (the others are parts or reports).
 GRAPH_DUMPS = ("iuckg.ttl", "iuckg.nt.gz", "iuckg.jsonld", "iuckg.nq")
 # The dump of one named graph, by graph name.
-PART_DUMPS = {"ontology": "ontology.ttl", "shapes": "shapes.ttl"}
+PART_DUMPS = {"ontology": "ontology.ttl", "shapes": "shapes.ttl", "catalogue": "catalogue.ttl"}

@@ -347,8 +347,9 @@ READS = {
     "sitemap": ("/sitemap.xml", {}),
     "robots.txt": ("/robots.txt", {}),
 }
-# Responses big enough to be compressed (flask-compress leaves those under 500 bytes alone).
-COMPRESSIBLE = [name for name in READS if name != "robots.txt"]
+# Responses compressed on the fly: not those under 500 bytes (flask-compress leaves them alone), nor
+# the dumps (streamed from their files as they are, so that Range requests can resume a download).
+COMPRESSIBLE = [name for name in READS if name != "robots.txt" and not READS[name][0].startswith("/dump/")]
 
 
 @pytest.mark.parametrize("name", READS)
@@ -385,6 +386,17 @@ def test_head_answers_the_validators_of_get(client, name):
     got, head = client.get(path, headers=headers), client.head(path, headers=headers)
     assert head.status_code == 200 and head.data == b""
     assert (head.headers["ETag"], head.headers["Last-Modified"]) == (got.headers["ETag"], got.headers["Last-Modified"])
+
+
+@pytest.mark.parametrize("name", ["iuckg.ttl", "iuckg.nq"])
+def test_dumps_are_streamed_from_their_files_with_ranges_and_validators(client, web_settings, name):
+    content = (web_settings.dist_dir / name).read_bytes()
+    r = client.get(f"/dump/{name}", headers={"Accept-Encoding": "gzip"})
+    assert r.is_streamed and r.data == content and int(r.headers["Content-Length"]) == len(content)
+    assert "Content-Encoding" not in r.headers, "a file of any size is sent as it is (resumable)"
+    part = client.get(f"/dump/{name}", headers={"Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.data == content[100:200]
+    assert client.get(f"/dump/{name}", headers={"If-None-Match": r.headers["ETag"]}).status_code == 304
 
 
 def test_gzipped_dump_is_served_as_it_is(client):

@@ -9,11 +9,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, send_from_directory
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS, SKOS
 
 from ..catalogue import IANA, catalogue_iri, dataset_iri
-from ..layout import DUMP_FILES, DUMP_PATH, STORE_FILE
+from ..layout import DUMP_FILES, DUMP_PATH, PART_DUMPS
 from ..namespaces import SCHEMA, SDGO
 from . import conneg
 from .examples import examples
@@ -31,17 +31,17 @@ SITEMAP_PATH = "/sitemap.xml"
 def catalogue_triples(pub: Published) -> list[ox.Triple]:
     """The catalogue graph (VoID and DCAT-AP) as the build wrote it.
 
-    Read from the build's file, not from the store: Oxigraph stores xsd:nonNegativeInteger
-    (the datatype DCAT-AP requires of byte sizes) as xsd:integer.
+    Read from the build's file of that graph, not from the store: Oxigraph stores
+    xsd:nonNegativeInteger (the datatype DCAT-AP requires of byte sizes) as xsd:integer.
     """
-    path = Path(pub.settings.dist_dir) / STORE_FILE
-    return list(graph_in_file(str(path), path.stat().st_mtime_ns, pub.graph("catalogue").value))
+    path = Path(pub.settings.dist_dir) / PART_DUMPS["catalogue"]
+    return list(triples_in_file(str(path), path.stat().st_mtime_ns))
 
 
 @functools.lru_cache(maxsize=4)
-def graph_in_file(path: str, mtime_ns: int, graph: str) -> tuple[ox.Triple, ...]:
-    """The triples of one named graph of an N-Quads file (cached while the file is unchanged)."""
-    return tuple(q.triple for q in ox.parse(path=path, format=ox.RdfFormat.N_QUADS) if q.graph_name.value == graph)
+def triples_in_file(path: str, mtime_ns: int) -> tuple[ox.Triple, ...]:
+    """The triples of a Turtle file (cached while the file is unchanged)."""
+    return tuple(q.triple for q in ox.parse(path=path, format=ox.RdfFormat.TURTLE))
 
 
 def rows(pub: Published, query: str, **bindings) -> list[dict]:
@@ -182,5 +182,6 @@ def dump(filename: str):
     """A dump file of the build, with its media type."""
     if filename not in DUMP_FILES:
         abort(404, f"no dump named {filename!r}; dumps: {', '.join(DUMP_FILES)}")
-    path = Path(published().settings.dist_dir) / filename
-    return Response(path.read_bytes(), mimetype=DUMP_FILES[filename])
+    # streamed from the file (a dump of 10,000 pairings is hundreds of MB), with Range requests
+    return send_from_directory(Path(published().settings.dist_dir).resolve(), filename,
+                               mimetype=DUMP_FILES[filename], conditional=True, etag=False)
