@@ -15,8 +15,9 @@ For each size (the repository's data/, or `iuckg synth --pairings N`):
    first use), for Oxigraph's own server (PyPI `oxigraph`) and for Virtuoso (Debian's
    virtuoso-opensource, its own server from a temporary folder, loaded with `iuckg publish`),
    all holding the same N-Quads.
-4. Dereferencing on iuckg: a resource page (HTML) and a resource's RDF (Turtle), with `--clients`
-   concurrent clients and with one.
+4. Dereferencing: a resource page (HTML) and a resource's RDF (Turtle) on iuckg, and Oxigraph's
+   server answering DESCRIBE for the same resources, with `--clients` concurrent clients and with
+   one, cycling through 400 distinct resources spread over the whole namespace.
 
 It prints markdown tables (values and ratios against the peers, and the targets) and writes them
 to --out.
@@ -48,6 +49,9 @@ VIRTUOSO_INI = REPO / "tests" / "web" / "virtuoso.ini"
 HOST = "127.0.0.1"
 PEERS = ("rdflib-endpoint", "Oxigraph server", "Virtuoso")
 JSON, TURTLE = {"Accept": "application/sparql-results+json"}, {"Accept": "text/turtle"}
+# Dereferencing cycles through this many distinct resources (a crawler's pattern, not one cached page).
+RESOURCES = 400
+PEER_DESCRIBE = "Oxigraph server, DESCRIBE of the same resources (Turtle)"
 
 MIX = {
     "lookup (DESCRIBE)": ("DESCRIBE <{pairing}>", TURTLE),
@@ -219,6 +223,13 @@ def first_iri(dist: Path, prefix: str) -> str:
     raise LookupError(prefix)
 
 
+def sample_iris(dist: Path, prefix: str, count: int) -> list[str]:
+    """Up to `count` distinct subject IRIs of the build under prefix, spread evenly over all of them."""
+    with open(dist / "iuckg.nq", encoding="utf-8") as f:
+        iris = sorted({line.split(" ", 1)[0][1:-1] for line in f if line.startswith("<" + prefix)})
+    return iris[:: max(1, len(iris) // count)][:count]
+
+
 def ensure_peer_venv() -> Path:
     """The rdflib-endpoint command, installed into a venv of its own on first use."""
     command = PEER_VENV / "bin" / "rdflib-endpoint"
@@ -277,16 +288,18 @@ def measure(size: str, workdir: Path, args: argparse.Namespace) -> Size:
     stop(process)
     process, result.cold_start = serve_iuckg(base, port, data, dist)
     print(f"[{size}] serve: first start {result.first_start:.2f} s, cold start {result.cold_start:.2f} s", flush=True)
+    resources = sample_iris(dist, base + "id/", RESOURCES)
+    docs = [f"/doc/{iri[len(base):]}" for iri in resources]
     try:
-        doc = f"/doc/{pairing[len(base):]}"
         with PeakMemory(process.pid) as memory:
-            load(port, paths("/sparql") + [(doc, TURTLE)], args.clients * 8, args.clients, args.seconds)  # warm-up
+            load(port, paths("/sparql") + [(docs[0], TURTLE)], args.clients * 8, args.clients, args.seconds)  # warm-up
             result.mix["iuckg"] = load(port, paths("/sparql"), args.requests, args.clients, args.seconds)
             for name, headers in (("resource page (HTML)", {"Accept": "text/html"}),
                                   ("resource RDF (Turtle)", TURTLE)):
                 for clients in (args.clients, 1):
                     result.pages[f"{name}, {clients} client{'s' * (clients > 1)}"] = load(
-                        port, [(doc, headers)], args.requests // (args.clients // clients), clients, args.seconds)
+                        port, [(doc, headers) for doc in docs], args.requests // (args.clients // clients), clients,
+                        args.seconds)
         result.peak_memory_mb = memory.peak / 1e6
     finally:
         stop(process)
@@ -302,6 +315,10 @@ def measure(size: str, workdir: Path, args: argparse.Namespace) -> Size:
         wait_for(f"http://{HOST}:{peer_port}/query?query=ASK%7B%7D", peer)
         load(peer_port, paths("/query"), args.clients * 8, args.clients, args.seconds)
         result.mix["Oxigraph server"] = load(peer_port, paths("/query"), args.requests, args.clients, args.seconds)
+        describes = [(f"/query?{urllib.parse.urlencode({'query': f'DESCRIBE <{iri}>'})}", TURTLE) for iri in resources]
+        for clients in (args.clients, 1):
+            result.pages[f"{PEER_DESCRIBE}, {clients} client{'s' * (clients > 1)}"] = load(
+                peer_port, describes, args.requests // (args.clients // clients), clients, args.seconds)
     finally:
         stop(peer)
     print(f"[{size}] Oxigraph server: {result.mix['Oxigraph server']}", flush=True)
@@ -351,7 +368,7 @@ def report(sizes: list[Size], args: argparse.Namespace) -> str:
                  for name in ("iuckg", *PEERS)]
         lines.append(f"| {s.name} | " + " | ".join(cells) + " | "
                      + " | ".join(ratio(s.mix["iuckg"], s.mix.get(p)) for p in PEERS) + " |")
-    lines += ["", "## Dereferencing on iuckg", "",
+    lines += ["", f"## Dereferencing {RESOURCES} distinct resources", "",
               "| N | case | req/s | p50 ms | p99 ms |", "|---|---|---|---|---|"]
     lines += [f"| {s.name} | {case} | {m['rps']:.0f} | {m['p50']:.1f} | {m['p99']:.1f} |"
               for s in sizes for case, m in s.pages.items()]

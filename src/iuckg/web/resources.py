@@ -34,10 +34,14 @@ def request_languages() -> list[str]:
 
 def description(pub: Published, iri: str) -> list[ox.Triple]:
     """The triples describing a resource (the whole ontology for the ontology IRI), in the same
-    order whatever order the store answers in."""
+    order whatever order the store answers in; none for an IRI not in the dataset."""
+    try:
+        this = ox.NamedNode(iri)
+    except ValueError:  # not a valid IRI, so not one of ours
+        return []
     if iri == str(pub.minter.ontology):
         return sorted(pub.query(GRAPH_CONTENTS, graph="ontology"), key=str)
-    return sorted(pub.query(DESCRIBE_RESOURCE, this=ox.NamedNode(iri)), key=str)
+    return sorted(pub.query(DESCRIBE_RESOURCE, this=this), key=str)
 
 
 def alternates(path: str) -> list[tuple[str, conneg.Format]]:
@@ -56,10 +60,10 @@ def document(path: str):
     pub = published()
     path, extension = split_extension(path)
     iri = pub.iri_of_path(path)
-    if not pub.exists(iri):
-        abort(404, f"{iri} is not in this dataset")
     fmt = conneg.choose(request, conneg.RDF_DOCUMENT, extension)
     triples = description(pub, iri)
+    if not triples:  # a resource in the dataset has a triple with it as subject or object
+        abort(404, f"{iri} is not in this dataset")
     if fmt.key == "html":
         response = Response(render_html(pub, iri, path, triples), content_type="text/html; charset=utf-8")
     else:
