@@ -182,3 +182,43 @@ def test_dumps(client, name, media_type):
 def test_no_path_traversal_in_dumps(client):
     assert client.get("/dump/..%2Fsummary.json").status_code == 404
     assert client.get("/dump/../../etc/passwd").status_code == 404
+
+
+def test_a_long_referenced_by_list_is_cut_on_the_page_and_whole_in_the_rdf(client):
+    from html.parser import HTMLParser
+    from urllib.parse import urlsplit
+
+    from iuckg.web.describe import MAX_REFERENCES
+
+    source = BASE + "id/source/iuc-brochure"
+    rdf = parse(client.get("/doc/id/source/iuc-brochure", headers={"Accept": "text/turtle"}), "turtle")
+    citing = set(rdf.subjects(URIRef("http://purl.org/dc/terms/source"), URIRef(source)))
+    assert len(citing) > MAX_REFERENCES, "the brochure is the source of more resources than a page lists"
+
+    class Links(HTMLParser):
+        """The resources the page lists as linking to it by dcterms:source, and its 'more' link."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.table, self.property, self.links, self.more = False, None, [], None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "table" and "referenced-by" in attrs.get("class", ""):
+                self.table = True
+            elif tag == "a" and self.table and attrs.get("href", "").startswith("/sparql?"):
+                self.more = attrs["href"]
+            elif tag == "a" and self.table and not attrs.get("title", "").startswith(BASE + "id/"):
+                self.property = attrs.get("title")
+            elif tag == "a" and self.table and self.property == "http://purl.org/dc/terms/source":
+                self.links.append(attrs["title"])
+
+        def handle_endtag(self, tag):
+            self.table = self.table and tag != "table"
+
+    page = Links()
+    page.feed(client.get("/doc/id/source/iuc-brochure", headers={"Accept": "text/html"}).get_data(as_text=True))
+    assert len(page.links) == MAX_REFERENCES and set(page.links) <= {str(s) for s in citing}
+    listed = client.get(page.more, headers={"Accept": "application/sparql-results+json"})
+    assert urlsplit(page.more).path == "/sparql" and listed.status_code == 200
+    assert {row["resource"]["value"] for row in listed.get_json()["results"]["bindings"]} == {str(s) for s in citing}

@@ -27,6 +27,9 @@ SCHEMA_TYPES = {
     "PilotProject": "Project", "CaseStudy": "CreativeWork", "Stakeholder": "Organization",
     "ActionPlan": "CreativeWork", "Programme": "Project",
 }
+# A page lists at most this many resources that link to it by one property (a theme of 10,000
+# pairings is linked from thousands); a link to a SPARQL query lists them all.
+MAX_REFERENCES = 100
 
 
 @dataclass
@@ -42,12 +45,14 @@ class Value:
 
 @dataclass
 class Group:
-    """The values of one property, with the property's label."""
+    """The values of one property, with the property's label (and how many more a query lists)."""
 
     label: str
     iri: str
     href: str | None
     values: list[Value] = field(default_factory=list)
+    more: int = 0
+    more_query: str | None = None
 
 
 @dataclass
@@ -148,6 +153,13 @@ def page_of(iri: str, triples: list[ox.Triple], languages: list[str], base: str)
             result.append(Group(labels.of(predicate), predicate, href_of(predicate, base), values))
         return sorted(result, key=lambda g: g.label.lower())
 
+    referenced_by = groups(incoming)
+    for group in referenced_by:
+        if len(group.values) > MAX_REFERENCES:
+            group.more, group.values = len(group.values) - MAX_REFERENCES, group.values[:MAX_REFERENCES]
+            group.more_query = (f"SELECT ?resource ?label WHERE {{ ?resource <{group.iri}> <{iri}> "
+                                f"OPTIONAL {{ ?resource <{LABELS[0]}> ?label }} }} ORDER BY ?label")
+
     label = labels.of(iri)
     descriptions = {t.object.language or "": t.object.value for t in triples
                     if t.subject.value == iri and t.predicate.value in DESCRIPTIONS
@@ -156,7 +168,7 @@ def page_of(iri: str, triples: list[ox.Triple], languages: list[str], base: str)
     coordinates = coordinates_of(outgoing)
     return Page(
         iri=iri, label=label, types=types, description=labels.pick(descriptions),
-        properties=groups(outgoing, skip=(RDF_TYPE,)), referenced_by=groups(incoming),
+        properties=groups(outgoing, skip=(RDF_TYPE,)), referenced_by=referenced_by,
         coordinates=coordinates,
         schema_jsonld=schema_jsonld(iri, label, labels.pick(descriptions), outgoing, coordinates))
 
