@@ -17,7 +17,8 @@ For each size (the repository's data/, or `iuckg synth --pairings N`):
    all holding the same N-Quads.
 4. Dereferencing: a resource page (HTML) and a resource's RDF (Turtle) on iuckg, and Oxigraph's
    server answering DESCRIBE for the same resources, with `--clients` concurrent clients and with
-   one, cycling through 400 distinct resources spread over the whole namespace.
+   one, cycling through 400 distinct resources spread over the whole namespace; and the landing
+   page.
 
 It prints markdown tables (values and ratios against the peers, and the targets) and writes them
 to --out.
@@ -300,6 +301,8 @@ def measure(size: str, workdir: Path, args: argparse.Namespace) -> Size:
                     result.pages[f"{name}, {clients} client{'s' * (clients > 1)}"] = load(
                         port, [(doc, headers) for doc in docs], args.requests // (args.clients // clients), clients,
                         args.seconds)
+            result.pages[f"landing page (HTML), {args.clients} clients"] = load(
+                port, [("/", {"Accept": "text/html"})], args.requests, args.clients, args.seconds)
         result.peak_memory_mb = memory.peak / 1e6
     finally:
         stop(process)

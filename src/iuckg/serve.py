@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import sys
+import threading
 from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
@@ -92,10 +93,12 @@ class Server(BaseApplication):
         self.cfg.set("control_socket_disable", True)  # one shared path in $HOME: several servers would fight over it
 
     def load(self):
-        """The WSGI app of one worker."""
-        from .web import create_app
+        """The WSGI app of one worker, which computes the views pages keep in the background."""
+        from .web import create_app, warm_up
 
-        return create_app(self.settings)
+        app = create_app(self.settings)
+        threading.Thread(target=warm_up, args=(app,), name="warm-up", daemon=True).start()
+        return app
 
 
 def build_errors() -> tuple[type[Exception], ...]:

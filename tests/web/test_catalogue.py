@@ -435,3 +435,31 @@ def test_tags_change_when_the_data_changes_and_only_then(web_settings, tmp_path)
     with open(changed / STORE_FILE, "ab") as nq:
         nq.write(f'<{BASE}id/member/barcelona-es> <{BASE}def/iuc#note> "changed" <{BASE}graph/data> .\n'.encode())
     assert tag(web_settings.with_(dist_dir=changed)) != original
+
+
+def test_the_landing_page_and_the_sitemap_query_the_store_once(web_settings):
+    from iuckg.store import open_backend
+    from iuckg.web import warm_up
+
+    class Counting:
+        """A backend that counts the queries it answers."""
+
+        def __init__(self, backend) -> None:
+            self.backend, self.queries = backend, 0
+
+        def query(self, text, **options):
+            self.queries += 1
+            return self.backend.query(text, **options)
+
+        def named_graphs(self):
+            return self.backend.named_graphs()
+
+    store = Counting(open_backend(web_settings))
+    app = create_app(web_settings, store=store)
+    warm_up(app)
+    warmed = store.queries
+    assert warmed >= 7, "the class counts, five browse lists and the sitemap's subjects"
+    client = app.test_client()
+    for path in ("/", "/sitemap.xml", "/", "/sitemap.xml"):
+        assert client.get(path, headers={"Accept": "text/html"}).status_code == 200
+    assert store.queries == warmed

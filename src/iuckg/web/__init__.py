@@ -30,3 +30,13 @@ def create_app(settings: Settings | None = None, store: ox.Store | Backend | Non
     app.register_blueprint(sitemap.bp)
     app.register_blueprint(resources.bp)
     return app
+
+
+def warm_up(app: Flask) -> None:
+    """Compute the views over the whole store that pages keep (landing page, sitemap) before anyone asks."""
+    from .catalogue import browse, class_counts
+    from .sitemap import page_urls
+
+    pub = app.extensions["iuckg"]
+    for view in (class_counts, browse, page_urls):
+        pub.once(view)

@@ -152,7 +152,7 @@ def landing():
     formats, links = format_links(VOID_PATH)
     schema = schema_dataset(pub, catalogue_triples(pub))
     html = render_template(
-        "landing.html", pub=pub, counts=class_counts(pub), browse=browse(pub),
+        "landing.html", pub=pub, counts=pub.once(class_counts), browse=pub.once(browse),
         examples=[(e.title, "/sparql?" + urlencode({"query": e.query})) for e in examples(pub.base)],
         dumps=downloads(pub), dump_path="/" + DUMP_PATH, void_path=VOID_PATH, catalogue_path=CATALOGUE_PATH,
         sitemap_path=SITEMAP_PATH, formats=formats, licence=schema["license"], schema_jsonld=script_json(schema))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import pyoxigraph as ox
 from flask import current_app
@@ -25,6 +26,8 @@ class Published:
     graph_names: frozenset[str] = field(init=False)
     _evaluator: Evaluator | None = field(init=False, default=None)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    _views: dict[Callable, Any] = field(init=False, default_factory=dict)
+    _views_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.minter = Minter(self.settings.base)
@@ -37,6 +40,15 @@ class Published:
             if self._evaluator is None:
                 self._evaluator = Evaluator(self.settings)
             return self._evaluator
+
+    def once(self, compute: Callable[["Published"], Any]) -> Any:
+        """What compute gives for this store, computed by the first request that asks and kept: the store
+        does not change while it is served, and views over all of it (the landing page's counts, the
+        sitemap) take seconds at 10,000 pairings. Requests asking meanwhile wait for that answer."""
+        with self._views_lock:
+            if compute not in self._views:
+                self._views[compute] = compute(self)
+            return self._views[compute]
 
     @property
     def base(self) -> str:

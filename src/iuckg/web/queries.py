@@ -102,11 +102,6 @@ SELECT ?class ?helixSector ?item ?label (COUNT(DISTINCT ?stakeholder) AS ?n) WHE
 GROUP BY ?class ?helixSector ?item ?label ORDER BY ?label
 """
 
-# Every IRI under ?base that is the subject of a triple: the resources whose pages a sitemap lists.
-DOCUMENTED_SUBJECTS = """
-SELECT DISTINCT ?base ?subject WHERE {
-  ?subject ?p ?o .
-  FILTER (isIRI(?subject) && STRSTARTS(STR(?subject), ?base))
-}
-ORDER BY ?subject
-"""
+# Every subject of a triple (the sitemap keeps those under the base). Neither filtered nor ordered
+# here: at 10,000 pairings Oxigraph takes 1.5 s for this and two minutes with ORDER BY.
+SUBJECTS = "SELECT DISTINCT ?subject WHERE { ?subject ?p ?o }"

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort
 
 from .graph import Published, published
-from .queries import DOCUMENTED_SUBJECTS
+from .queries import SUBJECTS
 
 bp = Blueprint("sitemap", __name__)
 
@@ -21,9 +21,11 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 def page_urls(pub: Published) -> list[str]:
     """The page of every resource under the base that has a description (hash IRIs share their page)."""
     urls = set()
-    for row in pub.query(DOCUMENTED_SUBJECTS, base=ox.Literal(pub.base)):
-        path = row["subject"].value.split("#", 1)[0][len(pub.base):]
-        urls.add(f"{pub.base}doc/{path}" if path else pub.base)
+    for row in pub.query(SUBJECTS):
+        subject = row["subject"]
+        if isinstance(subject, ox.NamedNode) and subject.value.startswith(pub.base):
+            path = subject.value.split("#", 1)[0][len(pub.base):]
+            urls.add(f"{pub.base}doc/{path}" if path else pub.base)
     return sorted(urls)
 
 
@@ -45,7 +47,7 @@ def urlset(urls: list[str]) -> ET.Element:
 def sitemap():
     """Every page, or, past SITEMAP_SIZE pages, an index of the sitemap files that list them."""
     pub = published()
-    urls = page_urls(pub)
+    urls = pub.once(page_urls)
     if len(urls) <= SITEMAP_SIZE:
         return xml_response(urlset(urls))
     root = ET.Element("sitemapindex", xmlns=SITEMAP_NS)
@@ -57,7 +59,7 @@ def sitemap():
 @bp.route("/sitemap-<int:number>.xml")
 def sitemap_file(number: int):
     """One file of the sitemap index: the pages number (1, 2, ...) of SITEMAP_SIZE."""
-    urls = page_urls(published())
+    urls = published().once(page_urls)
     chunk = urls[(number - 1) * SITEMAP_SIZE:number * SITEMAP_SIZE] if number >= 1 else []
     if not chunk:
         abort(404, f"the sitemap has {math.ceil(len(urls) / SITEMAP_SIZE)} files; there is no file {number}")
