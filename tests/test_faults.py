@@ -202,3 +202,12 @@ def test_a_killed_server_restarts_cleanly_and_serves_the_published_graph(publish
     for trouble in ("Traceback", "SIGSEGV", "SIGABRT", "terminate called"):
         assert trouble not in text, f"{trouble} in the server's log:\n{text[-3000:]}"
     assert "Shutting down: Master" in text
+
+
+def test_serve_that_cannot_write_its_build_says_so(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = subprocess.run([sys.executable, "-m", "iuckg.cli", "serve", "--port", "9", "--dist", str(blocker / "dist")],
+                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert "iuckg serve: cannot write the build" in result.stderr and "Traceback" not in result.stderr

@@ -115,6 +115,8 @@ def prepare(settings: Settings) -> str | None:
         ensure_built(settings)
     except build_errors() as exc:  # evaluated only when something is raised
         return f"cannot build the graph:\n{exc}"
+    except OSError as exc:
+        return f"cannot write the build: {exc}; the previous build is untouched"
     problem = prepare_store(settings)
     return f"cannot serve from the store: {problem}" if problem else None
 

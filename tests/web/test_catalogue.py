@@ -463,3 +463,28 @@ def test_the_landing_page_and_the_sitemap_query_the_store_once(web_settings):
     for path in ("/", "/sitemap.xml", "/", "/sitemap.xml"):
         assert client.get(path, headers={"Accept": "text/html"}).status_code == 200
     assert store.queries == warmed
+
+
+def test_a_store_that_fails_while_warming_up_is_asked_again_later(web_settings):
+    from iuckg.store import StoreError, open_backend
+    from iuckg.web import warm_up
+
+    class Flaky:
+        """A backend that fails until it is told to answer."""
+
+        def __init__(self, backend) -> None:
+            self.backend, self.up = backend, False
+
+        def query(self, text, **options):
+            if not self.up:
+                raise StoreError("the store did not answer (simulated)")
+            return self.backend.query(text, **options)
+
+        def named_graphs(self):
+            return self.backend.named_graphs()
+
+    store = Flaky(open_backend(web_settings))
+    app = create_app(web_settings, store=store)
+    warm_up(app)  # logs, does not raise
+    store.up = True
+    assert app.test_client().get("/", headers={"Accept": "text/html"}).status_code == 200

@@ -39,4 +39,7 @@ def warm_up(app: Flask) -> None:
 
     pub = app.extensions["iuckg"]
     for view in (class_counts, browse, page_urls):
-        pub.once(view)
+        try:
+            pub.once(view)
+        except Exception as exc:  # a store that does not answer now: the first request asks again
+            app.logger.warning("warming up %s failed: %s", view.__name__, exc)
