@@ -220,11 +220,13 @@ def sources(settings: Settings) -> list[list]:
 
 
 def stamp(folder: Path) -> dict:
-    """What a store folder records of itself: the sources it was loaded from and its files' manifest."""
+    """What a store folder records of itself: the sources it was loaded from and its files' manifest
+    (nothing, for a missing or unreadable stamp or one written before stamps held a manifest)."""
     try:
-        return json.loads((folder / SOURCES_FILE).read_text(encoding="utf-8"))
+        recorded = json.loads((folder / SOURCES_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return recorded if isinstance(recorded, dict) else {}
 
 
 def is_loaded_from(folder: Path, wanted: list[list]) -> bool:
@@ -242,8 +244,9 @@ def ensure_store(settings: Settings, verify: bool = False) -> Path:
     folder = Path(settings.dist_dir) / STORE_DIR
     wanted = sources(settings)
     clear_leftovers(folder)
-    if is_loaded_from(folder, wanted):
-        problem = damage(folder / DATABASE_DIR, stamp(folder).get("files", {})) if verify else None
+    recorded = stamp(folder)
+    if recorded.get("sources") == wanted:
+        problem = damage(folder / DATABASE_DIR, recorded["files"]) if verify and "files" in recorded else None
         if problem is None:
             return folder / DATABASE_DIR
         print(f"iuckg: the store is damaged ({problem}): loading it again", file=sys.stderr, flush=True)
