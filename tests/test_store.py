@@ -186,7 +186,7 @@ def oxigraph_server(tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail(f"{OXIGRAPH_SERVER} is missing: the test extras install PyPI oxigraph")
         pytest.skip("Oxigraph's server is not installed (pip install oxigraph)")
-    from .web.conftest import free_port, wait_until_up
+    from .web.conftest import free_port, stop, wait_until_up
 
     port = free_port()
     process = subprocess.Popen([str(OXIGRAPH_SERVER), "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
@@ -194,8 +194,7 @@ def oxigraph_server(tmp_path_factory):
     url = f"http://127.0.0.1:{port}/"
     wait_until_up(url + "query?query=ASK%7B%7D", process)
     yield url
-    process.terminate()
-    process.wait(timeout=30)
+    stop(process, seconds=30)
 
 
 @pytest.mark.parametrize("graph_store", [False, True], ids=["sparql-update", "graph-store-protocol"])

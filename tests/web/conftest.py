@@ -76,6 +76,16 @@ def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 90) -> N
     raise TimeoutError(f"{url} did not answer within {seconds} s")
 
 
+def stop(process: subprocess.Popen, seconds: float = 60) -> None:
+    """Stop a server a test started: gracefully, then killed (a stop that hangs must not hang the suite)."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """`iuckg serve` in a subprocess on a free loopback port, with the W3C protocol data loaded."""
@@ -97,10 +107,5 @@ def live_server(tmp_path_factory):
         log.seek(0)
         raise RuntimeError("live server failed to start:\n" + log.read())
     yield url
-    process.terminate()
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:  # a graceful stop that hangs must not hang the suite
-        process.kill()
-        process.wait()
+    stop(process)
     log.close()

@@ -31,7 +31,7 @@ from iuckg.settings import Settings
 from iuckg.synth import synth
 from iuckg.web import create_app
 
-from .conftest import BASE, REPO, free_port, wait_until_up
+from .conftest import BASE, REPO, free_port, stop, wait_until_up
 
 VIRTUOSO = shutil.which("virtuoso-t")
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -62,12 +62,7 @@ def virtuoso(tmp_path_factory):
         process.kill()
         raise RuntimeError("Virtuoso failed to start:\n" + (folder / "virtuoso.log").read_text(errors="replace"))
     yield url
-    process.terminate()
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    stop(process)
 
 
 def publish_cli(virtuoso: str, dist: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -291,8 +286,7 @@ def test_serve_from_the_store(published, web_settings, client, tmp_path):
             served = Graph().parse(data=response.read(), format="turtle")
         assert isomorphic(served, rdf(client, "/doc/id/member/barcelona-es"))
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process, seconds=30)
         log.close()
 
 
