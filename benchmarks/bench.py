@@ -7,7 +7,7 @@
    graph and shapes (inference="rdfs").
 2. HTTP on loopback, `--clients` concurrent keep-alive clients, `--requests` each
    case: a SPARQL query, a resource page (HTML) and a resource's RDF (Turtle)
-   on `iuckg serve` (gunicorn, 2 workers x 4 threads), against Oxigraph's own
+   on `iuckg serve` (granian, 2 workers x 16 threads), against Oxigraph's own
    server (PyPI `oxigraph`, Rust) holding the same N-Quads, for the same query
    and for a DESCRIBE of the same resource.
 

@@ -202,7 +202,7 @@ def test_a_killed_server_restarts_cleanly_and_serves_the_published_graph(publish
     assert "the store is damaged" in text and "loading it again" in text
     for trouble in ("Traceback", "SIGSEGV", "SIGABRT", "terminate called"):
         assert trouble not in text, f"{trouble} in the server's log:\n{text[-3000:]}"
-    assert "Shutting down: Master" in text
+    assert "Granian shutdown completed" in text
 
 
 def test_serve_that_cannot_write_its_build_says_so(tmp_path):

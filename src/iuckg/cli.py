@@ -29,7 +29,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         changes["dist_dir"] = Path(dist)
     if getattr(args, "graph", None):
         changes["extra_graphs"] = tuple(parse_graph_option(g) for g in args.graph)
-    for name in ("workers", "store", *LIMITS):
+    for name in ("workers", "store", "isolate_queries", *LIMITS):
         if getattr(args, name, None) is not None:
             changes[name] = getattr(args, name)
     return Settings().with_(**changes)
@@ -37,14 +37,21 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 # Limits of `serve`: setting name -> (option type, help); defaults come from Settings.
 LIMITS = {
-    "threads": (int, "threads per worker process"),
-    "query_timeout": (float, "seconds a visitor's query may run before its worker is killed (503)"),
-    "query_workers": (int, "query worker processes per worker process"),
-    "query_memory_mb": (int, "address-space cap of a query worker, in MB"),
+    "threads": (int, "threads running the app in each worker process"),
+    "query_timeout": (float, "seconds from a query's arrival to its answer; past them its worker is killed (503)"),
+    "query_workers": (int, "query worker processes of the server, shared evenly by its worker processes"),
+    "query_queue": (int, "queries of the server that may wait for a query worker; more are answered 503"),
+    "queries_per_client": (int, "queries one client address may have running or waiting (503 beyond)"),
+    "query_memory_mb": (int, "memory of all query workers together, in MB (each gets an even share)"),
     "max_result_bytes": (int, "largest answer of one query, in bytes (413)"),
     "max_query_length": (int, "longest query text, in characters (413)"),
     "max_body_bytes": (int, "largest request body, in bytes (413)"),
     "max_rows": (int, "most rows the HTML query editor shows"),
+    "max_cells": (int, "most cells (rows x columns) the HTML query editor shows"),
+    "header_timeout": (float, "seconds a client may take to send its request line and headers"),
+    "body_timeout": (float, "seconds a client may take to send its request body (408)"),
+    "max_headers": (int, "most header fields of a request (431)"),
+    "max_header_bytes": (int, "largest size of a request's header fields, in bytes (431)"),
 }
 
 
@@ -173,6 +180,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=positive(int), help="server worker processes (default: 2)")
     s.add_argument("--store", type=store_option, help="disk (default: an Oxigraph store in DIST/store/), memory, or the URL of "
                                    "a SPARQL endpoint the build was published to")
+    s.add_argument("--no-isolation", dest="isolate_queries", action="store_false", default=None,
+                   help="let query workers keep the network, where Linux network namespaces are unavailable "
+                        "(the parse guard still refuses SERVICE)")
     limits = s.add_argument_group("limits")
     for name, (kind, text) in LIMITS.items():
         limits.add_argument("--" + name.replace("_", "-"), dest=name, type=positive(kind), metavar="N",

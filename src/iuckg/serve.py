@@ -1,18 +1,22 @@
-"""`iuckg serve`: build if needed, then serve the app with gunicorn (a production WSGI server)."""
+"""`iuckg serve`: build if needed, then serve the app with granian (an asynchronous HTTP server)."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import multiprocessing
+import os
+import socket
 import sys
-import threading
 from pathlib import Path
-
-from gunicorn.app.base import BaseApplication
 
 from .integrity import damage
 from .layout import STORE_FILE, SUMMARY_FILE
+from .sandbox import isolation_problem
 from .settings import DISK, Settings
+
+# Granian's buffer for a request line and headers: a GET query of the longest text fits.
+HEADER_BUFFER_BYTES = 131_072
 
 
 def inputs_of(settings: Settings) -> list[Path]:
@@ -73,32 +77,31 @@ def prepare_store(settings: Settings) -> str | None:
     return None
 
 
-class Server(BaseApplication):
-    """gunicorn running the iuckg app; each worker opens its own backend."""
+def address_of(host: str) -> str:
+    """The IP address to listen on for a host name or address (granian binds addresses only)."""
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        return sorted(infos, key=lambda info: info[0] != socket.AF_INET)[0][4][0]
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        super().__init__()
 
-    def load_config(self) -> None:
-        """gunicorn settings from iuckg settings."""
-        s = self.settings
-        self.cfg.set("bind", f"{s.host}:{s.port}")
-        self.cfg.set("workers", s.workers)
-        self.cfg.set("worker_class", "gthread")
-        self.cfg.set("threads", s.threads)
-        self.cfg.set("timeout", int(s.query_timeout * 3) + 30)
-        self.cfg.set("accesslog", "-")
-        self.cfg.set("limit_request_line", 8190)
-        self.cfg.set("control_socket_disable", True)  # one shared path in $HOME: several servers would fight over it
+def run_server(settings: Settings) -> None:
+    """Serve the app with granian until interrupted: an asynchronous HTTP front (slow clients hold no
+    thread), `workers` processes, each running the Flask app in `threads` threads."""
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+    from granian.server import Server
 
-    def load(self):
-        """The WSGI app of one worker, which computes the views pages keep in the background."""
-        from .web import create_app, warm_up
+    from .web.front import SETTINGS_VARIABLE, encode_settings
 
-        app = create_app(self.settings)
-        threading.Thread(target=warm_up, args=(app,), name="warm-up", daemon=True).start()
-        return app
+    os.environ[SETTINGS_VARIABLE] = encode_settings(settings)
+    Server("iuckg.web.front:from_environment", address=address_of(settings.host), port=settings.port,
+           interface=Interfaces.ASGI, factory=True, workers=settings.workers,
+           http1_settings=HTTP1Settings(header_read_timeout=min(60_000, max(1, int(settings.header_timeout * 1000))),
+                                        max_buffer_size=HEADER_BUFFER_BYTES),
+           log_access=True, respawn_failed_workers=True, workers_kill_timeout=30).serve()
 
 
 def build_errors() -> tuple[type[Exception], ...]:
@@ -118,7 +121,14 @@ def prepare(settings: Settings) -> str | None:
     except OSError as exc:
         return f"cannot write the build: {exc}; the previous build is untouched"
     problem = prepare_store(settings)
-    return f"cannot serve from the store: {problem}" if problem else None
+    if problem:
+        return f"cannot serve from the store: {problem}"
+    if settings.queries_isolated:
+        problem = isolation_problem()
+        if problem:
+            return (f"{problem}; on a system without network namespaces, serve with --no-isolation "
+                    f"(the parse guard alone then keeps queries from other hosts)")
+    return None
 
 
 def prepare_apart(settings: Settings) -> str | None:
@@ -141,5 +151,5 @@ def serve(settings: Settings) -> int:
         print(f"iuckg serve: {problem}", file=sys.stderr)
         return 1
     print(f"iuckg: serving {settings.base} (SPARQL at {settings.base}sparql)", file=sys.stderr, flush=True)
-    Server(settings).run()
+    run_server(settings)
     return 0

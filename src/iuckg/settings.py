@@ -31,14 +31,26 @@ class Settings:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     workers: int = 2
-    threads: int = 4
+    threads: int = 16
+    # Limits of the whole server; each worker process holds an even share (`worker_share`).
     query_timeout: float = 10.0
-    query_workers: int = 2
-    query_memory_mb: int = 4096
+    query_workers: int = 6
+    query_queue: int = 8
+    queries_per_client: int = 2
+    query_memory_mb: int = 8192
     max_result_bytes: int = 50_000_000
     max_rows: int = 10_000
+    max_cells: int = 20_000
     max_query_length: int = 20_000
     max_body_bytes: int = 100_000
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    max_headers: int = 64
+    max_header_bytes: int = 16_384
+    # Query workers of the embedded store run without network; off only where Linux namespaces are not
+    # available (the parse guard still refuses SERVICE). `query_guard` is off only in tests of that sandbox.
+    isolate_queries: bool = True
+    query_guard: bool = True
     extra_graphs: tuple[tuple[str, Path], ...] = ()
     store: str = DISK
 
@@ -54,6 +66,15 @@ class Settings:
     def is_remote(self) -> bool:
         """Whether queries go to a remote SPARQL endpoint."""
         return self.store not in (DISK, MEMORY)
+
+    @property
+    def queries_isolated(self) -> bool:
+        """Whether visitors' queries run without network (on the embedded store; a remote store needs it)."""
+        return self.isolate_queries and not self.is_remote
+
+    def worker_share(self, name: str) -> int:
+        """One worker process's even share of a server-wide limit (at least 1)."""
+        return max(1, getattr(self, name) // self.workers)
 
     def with_(self, **changes) -> "Settings":
         """Return a copy with the given fields changed."""

@@ -12,7 +12,6 @@ its default graph is the union of the build's named graphs unless a query names 
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
@@ -24,6 +23,7 @@ from typing import Iterable, Mapping, Protocol, Sequence, Union
 
 import pyoxigraph as ox
 
+from .guard import parse
 from .integrity import damage, manifest, store_files
 from .layout import STORE_FILE
 from .namespaces import GRAPH_NAMES, Minter
@@ -51,8 +51,11 @@ class Backend(Protocol):
 
     def query(self, text: str, *, graph: str | None = None, bindings: Mapping[str, ox.Term] | None = None,
               default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
-              base_iri: str | None = None) -> Result:
-        """Evaluate a query over one named graph (`graph`), an explicit dataset, or the union of all."""
+              base_iri: str | None = None, names_dataset: bool | None = None) -> Result:
+        """Evaluate a query over one named graph (`graph`), an explicit dataset, or the union of all.
+
+        `names_dataset` says whether the text has FROM / FROM NAMED, when the caller knows (the guard's verdict).
+        """
 
     def named_graphs(self) -> frozenset[str]:
         """The IRIs of the named graphs."""
@@ -66,7 +69,7 @@ class OxigraphBackend:
 
     def query(self, text: str, *, graph: str | None = None, bindings: Mapping[str, ox.Term] | None = None,
               default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
-              base_iri: str | None = None) -> Result:
+              base_iri: str | None = None, names_dataset: bool | None = None) -> Result:
         """Evaluate a query; bound variables are substituted."""
         options: dict = {"base_iri": base_iri} if base_iri else {}
         if graph:
@@ -74,7 +77,8 @@ class OxigraphBackend:
         elif default_graphs or named_graphs:
             options["default_graph"] = [ox.NamedNode(g) for g in default_graphs] or ox.DefaultGraph()
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-        elif not names_dataset(text):  # the union would replace the dataset of FROM / FROM NAMED
+        elif not (names_dataset if names_dataset is not None else names_own_dataset(text)):
+            # the union would replace the dataset of FROM / FROM NAMED
             options["use_default_graph_as_union"] = True
         substitutions = {ox.Variable(name): term for name, term in (bindings or {}).items()}
         return self.store.query(text, substitutions=substitutions, **options)
@@ -88,8 +92,8 @@ class OxigraphBackend:
 class RemoteBackend:
     """A SPARQL 1.1 query endpoint holding the graphs `graphs`, queried through SPARQLWrapper.
 
-    A query is parsed by Oxigraph first, so the endpoint only receives SPARQL 1.1 queries
-    (never an update); with no dataset named, the query's dataset is the build's graphs, as
+    A query is parsed by the guard first (never evaluated here), so the endpoint only receives
+    SPARQL 1.1 queries (never an update, never SERVICE); with no dataset named, the query's dataset is the build's graphs, as
     default graph (their union) and as named graphs, whatever else the store holds.
     """
 
@@ -99,26 +103,26 @@ class RemoteBackend:
 
     def query(self, text: str, *, graph: str | None = None, bindings: Mapping[str, ox.Term] | None = None,
               default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
-              base_iri: str | None = None) -> Result:
+              base_iri: str | None = None, names_dataset: bool | None = None) -> Result:
         """Evaluate a query on the endpoint; bound variables are joined at the start of its WHERE clause."""
-        form = query_form(text, base_iri)
+        verdict = parse(text, base_iri)  # a query (never an update) without SERVICE, or QueryRefused
         if bindings:
             text = bind(text, bindings)
         if base_iri:
             text = f"BASE <{base_iri}>\n{text}"
         if graph:
             dataset: tuple[Sequence[str], Sequence[str]] = ([graph], [])
-        elif default_graphs or named_graphs or names_dataset(text):
+        elif default_graphs or named_graphs or verdict.names_dataset:
             dataset = (default_graphs, named_graphs)
         else:
             dataset = (self.graphs, self.graphs)
-        graph_form = isinstance(form, ox.QueryTriples)
+        graph_form = verdict.form in ("ConstructQuery", "DescribeQuery")
         body, media_type = self.request(text, GRAPH_ACCEPT if graph_form else RESULTS_ACCEPT, *dataset)
         if graph_form:
             return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.from_media_type(media_type))]
         result = ox.parse_query_results(BNODE.sub(bnode_label, body),
                                         format=ox.QueryResultsFormat.from_media_type(media_type))
-        if isinstance(form, ox.QueryBoolean) and isinstance(result, ox.QuerySolutions):
+        if verdict.form == "AskQuery" and isinstance(result, ox.QuerySolutions):
             return ask_answer(result)
         return result
 
@@ -163,17 +167,6 @@ def ask_answer(solutions: ox.QuerySolutions) -> ox.QueryBoolean:
                                   format=ox.QueryResultsFormat.JSON)
 
 
-_PARSER: ox.Store | None = None
-
-
-def query_form(text: str, base_iri: str | None = None) -> Result:
-    """The (unevaluated) result of a query over an empty store: raises SyntaxError for what is not a query."""
-    global _PARSER
-    if _PARSER is None:
-        _PARSER = ox.Store()
-    return _PARSER.query(text, base_iri=base_iri)
-
-
 def bind(text: str, bindings: Mapping[str, ox.Term]) -> str:
     """A named query with its bound variables joined as VALUES at the start of its WHERE clause."""
     where = WHERE.search(text)
@@ -184,12 +177,11 @@ def bind(text: str, bindings: Mapping[str, ox.Term]) -> str:
     return f"{text[:where.end()]} VALUES ({names}) {{ ({values}) }}{text[where.end():]}"
 
 
-@functools.lru_cache(maxsize=1024)
-def names_dataset(text: str) -> bool:
-    """Whether a query names its own dataset with FROM or FROM NAMED (remembered: the app's own queries repeat)."""
-    from .web.guard import dataset_iris, tokens
+def names_own_dataset(text: str) -> bool:
+    """Whether a query names its own dataset with FROM or FROM NAMED (the guard's parse, remembered)."""
+    from .guard import analyse
 
-    return bool(dataset_iris(tokens(text)))
+    return analyse(text).names_dataset
 
 
 def graph_iris(settings: Settings) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""Fixtures of the web tests: an app in process and a live gunicorn server."""
+"""Fixtures of the web tests: an app in process and a live granian server."""
 
 from __future__ import annotations
 

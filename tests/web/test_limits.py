@@ -9,7 +9,7 @@ import time
 import pytest
 
 from iuckg.web import create_app
-from iuckg.web.guard import QueryRefused, check_query
+from iuckg.guard import QueryRefused, check_query
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 JSON = {"Accept": "application/sparql-results+json"}
@@ -131,3 +131,10 @@ def test_from_a_local_graph_is_allowed(client, web_settings):
     query = f"ASK FROM <{web_settings.base}graph/ontology> {{ ?s ?p ?o }}"
     r = client.get("/sparql", query_string={"query": query}, headers=JSON)
     assert r.status_code == 200 and r.get_json()["boolean"] is True
+
+
+def test_from_named_local_graphs_is_allowed(client, web_settings):
+    query = (f"PREFIX g: <{web_settings.base}graph/> SELECT (COUNT(*) AS ?n) FROM NAMED g:shapes FROM <graph/data> "
+             "WHERE { GRAPH ?g { ?s ?p ?o } }")
+    r = client.get("/sparql", query_string={"query": query}, headers=JSON)
+    assert r.status_code == 200 and int(r.get_json()["results"]["bindings"][0]["n"]["value"]) > 0

@@ -1,4 +1,4 @@
-"""A live `iuckg serve` (gunicorn) queried by real clients: SPARQLWrapper, rdflib's SPARQLStore, urllib."""
+"""A live `iuckg serve` (granian) queried by real clients: SPARQLWrapper, rdflib's SPARQLStore, urllib."""
 
 from __future__ import annotations
 
@@ -89,9 +89,9 @@ def test_every_served_iri_dereferences_on_the_live_server(live_server):
             assert (URIRef(iri), None, None) in g
 
 
-def test_served_by_gunicorn(live_server):
+def test_served_by_granian(live_server):
     with urllib.request.urlopen(live_server, timeout=10) as response:
-        assert response.headers["Server"].startswith("gunicorn")
+        assert response.headers["Server"].startswith("granian")
 
 
 @pytest.mark.parametrize("padding, status", [(LIVE_MAX_QUERY_LENGTH - 100, 200), (LIVE_MAX_QUERY_LENGTH + 100, 413)])

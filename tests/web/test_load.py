@@ -34,9 +34,11 @@ def workload(base: str) -> list[tuple[str, dict]]:
     ]
 
 
-def run_client(host: str, port: int, requests: list[tuple[str, dict]]) -> tuple[list[float], list[str]]:
-    """Send requests over one keep-alive connection: latencies and error descriptions."""
-    connection = http.client.HTTPConnection(host, port, timeout=60)
+def run_client(host: str, port: int, requests: list[tuple[str, dict]], number: int = 0) -> tuple[list[float], list[str]]:
+    """Send requests over one keep-alive connection from loopback address 127.0.2.<number + 1> (a visitor of its
+    own: the server shares queries per client address): latencies and error descriptions."""
+    source = (f"127.0.2.{number + 1}", 0)
+    connection = http.client.HTTPConnection(host, port, timeout=60, source_address=source)
     latencies, errors = [], []
     for path, headers in requests:
         started = time.perf_counter()
@@ -49,7 +51,7 @@ def run_client(host: str, port: int, requests: list[tuple[str, dict]]) -> tuple[
         except (OSError, http.client.HTTPException) as exc:
             errors.append(f"{path}: {exc!r}")
             connection.close()
-            connection = http.client.HTTPConnection(host, port, timeout=60)
+            connection = http.client.HTTPConnection(host, port, timeout=60, source_address=source)
         latencies.append(time.perf_counter() - started)
     connection.close()
     return latencies, errors
@@ -61,7 +63,7 @@ def test_mixed_load_without_errors(live_server):
     shares = [mix[i::CLIENTS] for i in range(CLIENTS)]
     started = time.perf_counter()
     with ThreadPoolExecutor(CLIENTS) as pool:
-        outcomes = list(pool.map(lambda share: run_client(address.hostname, address.port, share), shares))
+        outcomes = list(pool.map(lambda n: run_client(address.hostname, address.port, shares[n], n), range(CLIENTS)))
     elapsed = time.perf_counter() - started
     latencies = sorted(x for lat, _ in outcomes for x in lat)
     errors = [e for _, errs in outcomes for e in errs]
@@ -90,7 +92,7 @@ def test_cheap_queries_stay_fast_beside_a_runaway_query(live_server):
     cheap = [("/sparql?" + urlencode({"query": "ASK { ?s ?p ?o }"}), {"Accept": "application/sparql-results+json"}),
              ("/doc/id/member/barcelona-es.ttl", {})] * 50
     with ThreadPoolExecutor(4) as pool:
-        outcomes = list(pool.map(lambda _: run_client(address.hostname, address.port, cheap), range(4)))
+        outcomes = list(pool.map(lambda n: run_client(address.hostname, address.port, cheap, 100 + n), range(4)))
     still_running = thread.is_alive()
     thread.join(timeout=60)
     latencies = sorted(x for lat, _ in outcomes for x in lat)

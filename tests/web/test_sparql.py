@@ -135,12 +135,14 @@ def test_updates_never_change_the_store(client):
 
 
 def test_service_description(client):
-    r = client.get("/sparql", headers={"Accept": "text/turtle"})
+    # the endpoint named is the configured one, whatever Host the client sends (the answer is cacheable)
+    r = client.get("/sparql", headers={"Accept": "text/turtle", "Host": "attacker.example"})
     assert r.status_code == 200 and r.mimetype == "text/turtle"
     g = Graph().parse(data=r.get_data(as_text=True), format="turtle")
     services = list(g.subjects(RDF.type, URIRef(SD + "Service")))
     assert len(services) == 1
-    assert (services[0], URIRef(SD + "endpoint"), URIRef("http://localhost/sparql")) in g
+    assert set(g.objects(services[0], URIRef(SD + "endpoint"))) == {URIRef(BASE + "sparql")}
+    assert "attacker.example" not in r.get_data(as_text=True)
     assert (services[0], URIRef(SD + "supportedLanguage"), URIRef(SD + "SPARQL11Query")) in g
     names = set(g.objects(None, URIRef(SD + "name")))
     assert URIRef(BASE + "graph/data") in names

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import urllib.parse
 import urllib.request
 from collections import Counter
@@ -32,6 +33,7 @@ from iuckg.synth import synth
 from iuckg.web import create_app
 
 from .conftest import BASE, REPO, free_port, stop, wait_until_up
+from .test_limits import Listener
 
 VIRTUOSO = shutil.which("virtuoso-t")
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -214,6 +216,38 @@ def test_updates_are_refused_before_reaching_the_store(remote):
     response = remote.get("/sparql", query_string={"query": f"INSERT DATA {{ <{BASE}x> <{BASE}y> <{BASE}z> }}"})
     assert response.status_code == 400
     assert select(remote, f"SELECT * WHERE {{ <{BASE}x> ?p ?o }}") == []
+
+
+def test_virtuoso_itself_refuses_federated_queries(virtuoso):
+    """The store's own switch, the second wall behind the guard: Virtuoso's anonymous `SPARQL` user has no
+    grant on the views that invoke remote services (DB.DBA.SPARQL_SINV_2), so SERVICE sent straight to it calls
+    nobody."""
+    listener = Listener()
+    query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/sparql> {{ ?s ?p ?o }} }}"
+    request = urllib.request.Request(virtuoso + "sparql?" + urllib.parse.urlencode({"query": query}),
+                                     headers={"Accept": "application/sparql-results+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        status, body = exc.code, exc.read()
+    finally:
+        time.sleep(0.5)
+        listener.stop()
+    assert listener.connections == 0, (status, body[:300])
+    assert status >= 400 and b"SPARQL_SINV" in body, body[:300]
+
+
+def test_service_through_iuckg_reaches_neither_virtuoso_nor_another_host(remote):
+    listener = Listener()
+    try:
+        response = remote.get("/sparql", query_string={
+            "query": f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.port}/> {{ ?s ?p ?o }} }}"},
+            headers={"Accept": "application/sparql-results+json"})
+        time.sleep(0.3)
+    finally:
+        listener.stop()
+    assert response.status_code == 400 and listener.connections == 0
 
 
 def graph_sizes(virtuoso: str) -> dict[str, int]:

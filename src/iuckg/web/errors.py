@@ -12,12 +12,18 @@ def wants_html() -> bool:
     return accept.best_match(["text/plain", "text/html"]) == "text/html" and accept["text/html"] > accept["text/plain"]
 
 
+# Headers of an HTTP error that its answer keeps (a 503 says when to come back, a 405 what is allowed).
+KEPT_HEADERS = ("Retry-After", "Allow")
+
+
 def handle_http_error(exc: HTTPException):
     """Answer an HTTP error with its status and a readable message."""
     message = exc.description or exc.name
+    kept = {name: value for name, value in exc.get_headers() if name in KEPT_HEADERS}
     if wants_html():
-        return render_template("error.html", code=exc.code, name=exc.name, message=message), exc.code
-    return f"{exc.code} {exc.name}: {message}\n", exc.code, {"Content-Type": "text/plain; charset=utf-8"}
+        return render_template("error.html", code=exc.code, name=exc.name, message=message), exc.code, kept
+    return (f"{exc.code} {exc.name}: {message}\n", exc.code,
+            {"Content-Type": "text/plain; charset=utf-8", **kept})
 
 
 def register(app: Flask) -> None:

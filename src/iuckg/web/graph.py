@@ -12,6 +12,7 @@ from flask import current_app
 from ..namespaces import Minter
 from ..settings import Settings
 from ..store import Backend
+from .admission import Admission
 from .evaluation import Evaluator
 from .queries import EXISTS
 
@@ -25,6 +26,7 @@ class Published:
     minter: Minter = field(init=False)
     graph_names: frozenset[str] = field(init=False)
     _evaluator: Evaluator | None = field(init=False, default=None)
+    admission: Admission = field(init=False)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _views: dict[Callable, Any] = field(init=False, default_factory=dict)
     _views_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
@@ -32,6 +34,9 @@ class Published:
     def __post_init__(self) -> None:
         self.minter = Minter(self.settings.base)
         self.graph_names = self.backend.named_graphs()
+        s = self.settings
+        self.admission = Admission(s.worker_share("query_workers") + s.worker_share("query_queue"),
+                                   s.worker_share("queries_per_client"), self.retry_after)
 
     @property
     def evaluator(self) -> Evaluator:
@@ -41,6 +46,13 @@ class Published:
                 self._evaluator = Evaluator(self.settings)
             return self._evaluator
 
+    def close(self) -> None:
+        """Stop the query pool, if one was started."""
+        with self._lock:
+            if self._evaluator is not None:
+                self._evaluator.close()
+                self._evaluator = None
+
     def once(self, compute: Callable[["Published"], Any]) -> Any:
         """What compute gives for this store, computed by the first request that asks and kept: the store
         does not change while it is served, and views over all of it (the landing page's counts, the
@@ -49,6 +61,11 @@ class Published:
             if compute not in self._views:
                 self._views[compute] = compute(self)
             return self._views[compute]
+
+    @property
+    def retry_after(self) -> int:
+        """Seconds a client told 503 should wait before it asks again."""
+        return max(1, round(self.settings.query_timeout / 2))
 
     @property
     def base(self) -> str:

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
-from itertools import islice
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template, request
-from werkzeug.exceptions import NotAcceptable
+from werkzeug.exceptions import NotAcceptable, ServiceUnavailable
 
+from ..guard import QueryRefused
 from ..namespaces import GRAPH_NAMES, SD
 from . import conneg
+from .admission import Busy
 from .describe import result_value
-from .evaluation import Job, QueryCrashed, QueryTimeout, QueryTooLarge
+from .evaluation import TABLE, ClientGone, EngineError, Job, QueryCrashed, QueryTimeout, QueryTooLarge, Table
 from .examples import examples
 from .graph import published
-from .guard import QueryRefused, check_query
 from .rdfio import content_type, rdf_response
 
 bp = Blueprint("sparql", __name__)
@@ -79,16 +80,19 @@ def read_request() -> ProtocolRequest:
     abort(415, f"POST a query as {FORM} or {QUERY_BODY}, not {mime or 'a body without Content-Type'}")
 
 
-def check_limits(query: str) -> None:
-    """Refuse queries longer than the configured limit, and those that would reach other hosts."""
-    pub = published()
-    limit = pub.settings.max_query_length
-    if len(query) > limit:
-        abort(413, f"the query is {len(query)} characters long; the limit is {limit}")
-    try:
-        check_query(query, pub.graph_names)
-    except QueryRefused as exc:
-        abort(400, str(exc))
+def check_limits(req: ProtocolRequest) -> None:
+    """Refuse queries longer than the configured limit.
+
+    Graphs the protocol's `default-graph-uri`/`named-graph-uri` name are never fetched: one the store
+    does not hold is an empty graph, as the W3C protocol tests expect."""
+    limit = published().settings.max_query_length
+    if len(req.query) > limit:
+        abort(413, f"the query is {len(req.query)} characters long; the limit is {limit}")
+
+
+def busy(message: str, retry_after: int):
+    """Abort with 503 and a Retry-After header."""
+    raise ServiceUnavailable(message, retry_after=retry_after)
 
 
 def optional_choice(offered: tuple[str, ...]) -> conneg.Format | None:
@@ -99,27 +103,38 @@ def optional_choice(offered: tuple[str, ...]) -> conneg.Format | None:
         return None
 
 
-def evaluate(req: ProtocolRequest, results: conneg.Format | None, graph: conneg.Format | None) -> tuple[str, bytes]:
-    """Run a query in the worker pool; protocol errors become 4xx/5xx answers."""
+def evaluate(req: ProtocolRequest, results: conneg.Format | None, graph: conneg.Format | None):
+    """Run a query in the worker pool, if admitted; protocol errors become 4xx/503 answers."""
     pub = published()
+    settings = pub.settings
     job = Job(req.query, pub.base, tuple(req.default_graphs), tuple(req.named_graphs),
-              None if results is None else ("json" if results.key == "html" else results.key),
-              None if graph is None else ("ntriples" if graph.key == "html" else graph.key),
-              pub.settings.max_result_bytes)
+              None if results is None else (TABLE if results.key == "html" else results.key),
+              None if graph is None else (TABLE if graph.key == "html" else graph.key),
+              settings.max_result_bytes, pub.graph_names, settings.query_guard, settings.max_rows,
+              settings.max_cells)
+    started = request.environ.get("iuckg.started", time.monotonic())
+    gone = request.environ.get("iuckg.gone")
     try:
-        return pub.evaluator.run(job)
+        with pub.admission.slot(request.remote_addr or "unknown"):
+            return pub.evaluator.run(job, started + settings.query_timeout, gone)
+    except Busy as exc:
+        busy(str(exc), exc.retry_after)
+    except QueryRefused as exc:
+        abort(400, str(exc))
     except SyntaxError as exc:
         if looks_like_update(req.query):
             abort(400, READ_ONLY)
         abort(400, f"SPARQL syntax error: {exc}")
-    except (ValueError, TypeError) as exc:
-        abort(400, f"invalid query: {exc}")
+    except EngineError as exc:
+        abort(400, f"the query could not be evaluated: {exc}")
     except QueryTooLarge as exc:
         abort(413, f"{exc}; add a LIMIT or download a dump")
     except QueryTimeout as exc:
-        abort(503, f"{exc}; simplify it or add a LIMIT")
+        busy(f"{exc}; simplify it or add a LIMIT", pub.retry_after)
     except QueryCrashed as exc:
-        abort(503, str(exc))
+        busy(str(exc), pub.retry_after)
+    except ClientGone as exc:
+        abort(Response(f"{exc}\n", status=499, content_type="text/plain; charset=utf-8"))
 
 
 def looks_like_update(query: str) -> bool:
@@ -134,7 +149,7 @@ def endpoint():
     req = read_request()
     if req.query is None:
         return service_description()
-    check_limits(req.query)
+    check_limits(req)
     results = optional_choice(conneg.RESULTS + ("html",))
     graph = optional_choice(conneg.RDF_ONLY + ("html",))
     if results is None and graph is None:
@@ -159,7 +174,7 @@ def service_description():
     if fmt.key == "html":
         return editor(None, None)
     pub = published()
-    endpoint_iri = ox.NamedNode(request.base_url)
+    endpoint_iri = ox.NamedNode(pub.base + "sparql")  # never the Host a client sent
     service = ox.NamedNode(pub.base + "sparql#service")
     dataset = ox.NamedNode(pub.base + "sparql#dataset")
     default = ox.NamedNode(pub.base + "sparql#default-graph")
@@ -194,25 +209,18 @@ def service_description():
     return response
 
 
-def result_table(kind: str, body: bytes, limit: int, base: str) -> dict:
-    """Columns and at most `limit` rows of an answer, for the HTML editor."""
-    if kind == "graph":
-        triples = list(islice(ox.parse(body, format=ox.RdfFormat.N_TRIPLES), limit + 1))
-        rows = [[result_value(term, base) for term in (t.subject, t.predicate, t.object)] for t in triples[:limit]]
-        return {"columns": ["subject", "predicate", "object"], "rows": rows, "truncated": len(triples) > limit,
-                "graph": True}
-    result = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+def result_table(kind: str, answer: Table | bool, base: str) -> dict:
+    """The editor's view of a bounded answer: a boolean, or columns and rows of page values."""
     if kind == "boolean":
-        return {"boolean": bool(result)}
-    columns = [v.value for v in result.variables]
-    rows = [[result_value(solution[c], base) for c in columns] for solution in islice(result, limit + 1)]
-    return {"columns": columns, "rows": rows[:limit], "truncated": len(rows) > limit}
+        return {"boolean": answer}
+    rows = [[result_value(term, base) for term in row] for row in answer.rows]
+    return {"columns": list(answer.columns), "rows": rows, "truncated": answer.truncated, "graph": kind == "graph"}
 
 
-def editor(query: str | None, kind: str | None = None, body: bytes | None = None):
+def editor(query: str | None, kind: str | None = None, answer: Table | bool | None = None):
     """The query editor page, with a table of results when a query was run."""
     pub = published()
-    table = result_table(kind, body, pub.settings.max_rows, pub.base) if kind is not None else None
+    table = result_table(kind, answer, pub.base) if kind is not None else None
     downloads = []
     if query is not None:
         keys = conneg.RDF_ONLY if kind == "graph" else conneg.RESULTS
