@@ -50,6 +50,7 @@ LIMITS = {
     "max_cells": (int, "most cells (rows x columns) the HTML query editor shows"),
     "header_timeout": (float, "seconds a client may take to send its request line and headers"),
     "body_timeout": (float, "seconds a client may take to send its request body (408)"),
+    "send_timeout": (float, "seconds a client may take to accept the next part of an answer before it is let go"),
     "max_headers": (int, "most header fields of a request (431)"),
     "max_header_bytes": (int, "largest size of a request's header fields, in bytes (431)"),
 }

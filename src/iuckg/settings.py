@@ -45,6 +45,7 @@ class Settings:
     max_body_bytes: int = 100_000
     header_timeout: float = 10.0
     body_timeout: float = 10.0
+    send_timeout: float = 30.0
     max_headers: int = 64
     max_header_bytes: int = 16_384
     # Query workers of the embedded store run without network; off only where Linux namespaces are not

@@ -141,6 +141,31 @@ def test_slow_headers_block_nobody(server):
             s.close()
 
 
+def test_clients_that_do_not_read_block_nobody(server):
+    """Forty downloads of the largest dump whose clients read nothing hold no thread of the app."""
+    sockets = []
+    for _ in range(40):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect((server.host, server.port))
+        s.sendall(b"GET /dump/iuckg.nq HTTP/1.1\r\nHost: x\r\n\r\n")
+        sockets.append(s)
+    try:
+        time.sleep(0.5)
+        assert_pages_answer_within_a_second(server)
+        status, body, seconds = server.get("/dump/iuckg.nq", client=201)
+        assert status == 200 and len(body) > 1_000_000 and seconds < 2
+    finally:
+        for s in sockets:
+            s.close()
+
+
+def test_a_ranged_dump_through_the_front(server):
+    status, body, _ = server.get("/dump/iuckg.nq", {"Range": "bytes=10-29"})
+    full = server.get("/dump/iuckg.nq")[1]
+    assert status == 206 and body == full[10:30]
+
+
 def test_abandoned_queries_are_stopped(server):
     for client in range(50, 56):  # six clients send a runaway query and go away
         connection = server.connection(client)

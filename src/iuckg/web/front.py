@@ -3,27 +3,34 @@
 Granian reads connections asynchronously (no thread waits for a slow client) and gives up on
 headers that take longer than the header timeout. This front then refuses too many or too large
 headers (431), reads the whole body itself within the body timeout and size limit (408, 413),
-and only then hands the request to the Flask app, which runs in a bounded pool of threads
-(a2wsgi). While the app works, the front watches the connection: a client that goes away sets
-`iuckg.gone` in the WSGI environ, which stops its query. `iuckg.started` is when the request
-arrived, so a query's time limit counts from there.
+and only then hands the request to the Flask app, which runs in a bounded pool of threads.
+No thread waits for a slow client on the way out either: the app's thread returns the answer's
+iterable, and the event loop sends it, taking each next chunk from a thread (a dump is read in
+chunks of 256 kB) and waiting for the client in between; a client that takes nothing for the
+send timeout is let go. While the app works, the front watches the connection: a client that
+goes away sets `iuckg.gone` in the WSGI environ, which stops its query. `iuckg.started` is when
+the request arrived, so a query's time limit counts from there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import os
 import pickle
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
-from a2wsgi import WSGIMiddleware
+from a2wsgi.wsgi import build_environ
+from werkzeug.wsgi import FileWrapper
 
 from ..settings import Settings
 
 SETTINGS_VARIABLE = "IUCKG_SETTINGS"
+FILE_CHUNK_BYTES = 262_144
 
 
 def plain(status: int, message: str) -> tuple[dict, dict]:
@@ -40,23 +47,13 @@ class TooLarge(Exception):
 
 
 class Front:
-    """ASGI front of a WSGI app with the settings' limits on headers and bodies."""
+    """ASGI front of a WSGI app with the settings' limits on headers, bodies and slow clients."""
 
     def __init__(self, wsgi_app, settings: Settings, on_shutdown: Callable[[], None] | None = None) -> None:
         self.settings = settings
-        self.app = WSGIMiddleware(self.with_front_keys(wsgi_app), workers=settings.threads)
+        self.app = wsgi_app
+        self.threads = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="app")
         self.on_shutdown = on_shutdown
-
-    @staticmethod
-    def with_front_keys(wsgi_app):
-        """The WSGI app, given the front's keys of the ASGI scope in its environ."""
-        def app(environ, start_response):
-            scope = environ.get("asgi.scope", {})
-            environ["iuckg.started"] = scope.get("iuckg.started", time.monotonic())
-            environ["iuckg.gone"] = scope.get("iuckg.gone")
-            return wsgi_app(environ, start_response)
-
-        return app
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -71,31 +68,32 @@ class Front:
                     return
         if scope["type"] != "http":
             return
-        scope["iuckg.started"] = time.monotonic()
+        started = time.monotonic()
         problem = self.header_problem(scope["headers"])
         if problem:
-            for message in plain(431, problem):
-                await send(message)
+            await self.answer(send, plain(431, problem))
             return
         try:
             body = await asyncio.wait_for(self.read_body(scope, receive), self.settings.body_timeout)
         except asyncio.TimeoutError:
-            answer = plain(408, f"the request body did not arrive within {self.settings.body_timeout:g} s")
+            await self.answer(send, plain(408, f"the request body did not arrive within {self.settings.body_timeout:g} s"))
+            return
         except TooLarge:
-            answer = plain(413, f"the request body is larger than {self.settings.max_body_bytes} bytes")
+            await self.answer(send, plain(413, f"the request body is larger than {self.settings.max_body_bytes} bytes"))
+            return
         except Exception as exc:  # a malformed body: the server reading it failed
-            answer = plain(400, f"the request body cannot be read ({type(exc).__name__})")
-        else:
-            if body is not None:
-                await self.call_app(scope, receive, send, body)
-                return
-            # the body ended early: the client went away, or sent a malformed chunked body
-            answer = plain(400, "the request body is malformed or was cut off")
+            await self.answer(send, plain(400, f"the request body cannot be read ({type(exc).__name__})"))
+            return
+        if body is None:  # the body ended early: the client went away, or sent a malformed chunked body
+            await self.answer(send, plain(400, "the request body is malformed or was cut off"))
+            return
+        environ = build_environ(scope, io.BytesIO(body))
+        environ.update({"iuckg.started": started, "iuckg.gone": threading.Event(), "wsgi.file_wrapper": file_chunks})
+        watcher = asyncio.ensure_future(self.watch(receive, environ["iuckg.gone"]))
         try:
-            for message in answer:
-                await send(message)
-        except Exception:  # nobody is listening any more
-            pass
+            await self.respond(environ, send)
+        finally:
+            watcher.cancel()
 
     def header_problem(self, headers) -> str | None:
         """Why the headers are refused (too many, too large), or None."""
@@ -125,31 +123,69 @@ class Front:
             if not message.get("more_body", False):
                 return b"".join(chunks)
 
-    async def call_app(self, scope, receive, send, body: bytes) -> None:
-        """Run the app on a read body while watching for the client going away."""
-        gone = threading.Event()
-        scope["iuckg.gone"] = gone
-        delivered = False
+    @staticmethod
+    async def watch(receive, gone: threading.Event) -> None:
+        """Set `gone` when the client disconnects (the body has been read: nothing else comes)."""
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
 
-        async def replay():
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await asyncio.Event().wait()  # the app never asks twice; if it did, it would wait here
+    async def deliver(self, send, message: dict) -> None:
+        """Send one message; asyncio.TimeoutError when the client takes nothing for the send timeout."""
+        await asyncio.wait_for(send(message), self.settings.send_timeout)
 
-        async def watch():
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    gone.set()
-                    return
-
-        watcher = asyncio.ensure_future(watch())
+    async def answer(self, send, messages) -> None:
+        """Send messages unless the client stops reading or is gone."""
         try:
-            await self.app(scope, replay, send)
+            for message in messages:
+                await self.deliver(send, message)
+        except Exception:  # a client that went away or stopped reading: nothing more to do for it
+            return
+
+    async def respond(self, environ: dict, send) -> None:
+        """Run the app in a thread, then send its answer from the event loop, a chunk at a time."""
+        loop = asyncio.get_running_loop()
+        head: dict = {}
+
+        def start_response(status: str, headers, exc_info=None):
+            head["status"] = int(status.split(" ", 1)[0])
+            head["headers"] = [(name.lower().encode("latin1"), value.encode("latin1")) for name, value in headers]
+            return self.refuse_write
+
+        def start() -> dict:
+            return {"type": "http.response.start", "status": head["status"], "headers": head["headers"]}
+
+        iterable = await loop.run_in_executor(self.threads, self.app, environ, start_response)
+        try:
+            if isinstance(iterable, (list, tuple)):  # a page or document, already in memory
+                await self.answer(send, [start(), *({"type": "http.response.body", "body": chunk, "more_body": True}
+                                                    for chunk in iterable if chunk),
+                                         {"type": "http.response.body", "body": b""}])
+                return
+            iterator = iter(iterable)
+            chunk = await loop.run_in_executor(self.threads, next, iterator, None)  # start_response may come late
+            await self.deliver(send, start())
+            while chunk is not None:
+                if chunk:
+                    await self.deliver(send, {"type": "http.response.body", "body": chunk, "more_body": True})
+                chunk = await loop.run_in_executor(self.threads, next, iterator, None)
+            await self.deliver(send, {"type": "http.response.body", "body": b""})
+        except Exception:  # the client went away or stopped reading
+            return
         finally:
-            watcher.cancel()
+            close = getattr(iterable, "close", None)
+            if close:
+                await loop.run_in_executor(self.threads, close)
+
+    @staticmethod
+    def refuse_write(data: bytes) -> None:
+        """The WSGI write() callable, which this front does not offer (Flask never calls it)."""
+        raise NotImplementedError("write() is not supported: return an iterable")
+
+
+def file_chunks(file, buffer_size: int = FILE_CHUNK_BYTES) -> FileWrapper:
+    """The server's wsgi.file_wrapper: a file read in chunks of 256 kB (a thread is taken per chunk)."""
+    return FileWrapper(file, max(buffer_size, FILE_CHUNK_BYTES))
 
 
 def encode_settings(settings: Settings) -> str:
