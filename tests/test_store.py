@@ -199,7 +199,8 @@ def oxigraph_server(tmp_path_factory):
 
 @pytest.mark.parametrize("graph_store", [False, True], ids=["sparql-update", "graph-store-protocol"])
 def test_a_remote_store_answers_as_the_embedded_one(settings, memory, oxigraph_server, graph_store):
-    counts = publish(settings, oxigraph_server + "update", oxigraph_server + "store" if graph_store else None)
+    counts = publish(settings, oxigraph_server + "update", oxigraph_server + "store" if graph_store else None,
+                     query_endpoint=oxigraph_server + "query")
     assert counts == {str(Minter(BASE).graph(name)): n
                       for name, n in json.loads((settings.dist_dir / "summary.json").read_text())["triples"].items()}
     remote = open_backend(settings.with_(store=oxigraph_server + "query"))
@@ -210,8 +211,8 @@ def test_a_remote_store_answers_as_the_embedded_one(settings, memory, oxigraph_s
 
 
 def test_publishing_twice_keeps_one_copy(settings, oxigraph_server):
-    publish(settings, oxigraph_server + "update")
-    publish(settings, oxigraph_server + "update")
+    publish(settings, oxigraph_server + "update", query_endpoint=oxigraph_server + "query")
+    publish(settings, oxigraph_server + "update", query_endpoint=oxigraph_server + "query")
     count = urllib.parse.quote("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
     request = urllib.request.Request(oxigraph_server + "query?query=" + count,
                                      headers={"Accept": "application/sparql-results+json"})
@@ -281,7 +282,7 @@ def test_a_store_lost_half_way_through_a_publication_keeps_the_old_graph_live(se
     from iuckg.build import build
     from iuckg.synth import synth
 
-    publish(settings, oxigraph_server + "update")
+    publish(settings, oxigraph_server + "update", query_endpoint=oxigraph_server + "query")
     live = live_sizes(oxigraph_server)
     other = settings.with_(data_dir=tmp_path / "data", dist_dir=tmp_path / "dist")
     synth(5, other.data_dir, seed=3)
@@ -290,12 +291,12 @@ def test_a_store_lost_half_way_through_a_publication_keeps_the_old_graph_live(se
     with CutProxy((address.hostname, address.port), passes=3) as proxy:
         threading.Thread(target=proxy.serve_forever, daemon=True).start()
         with pytest.raises(PublishError, match="did not answer"):
-            publish(other, proxy.url + "update")  # staging dropped, two uploads, then the store is gone
+            publish(other, proxy.url + "update", query_endpoint=proxy.url + "query")  # staging dropped, two uploads, then the store is gone
         proxy.shutdown()
     assert proxy.opened > 3, "the publication went on past the cut"
     after = live_sizes(oxigraph_server)
     assert {g: n for g, n in after.items() if g in live} == live, "every live graph is as it was"
     assert any(g.endswith("/staging") for g in after), "the cut left staging graphs (never live)"
     # the next publication drops them and switches
-    counts = publish(other, oxigraph_server + "update")
+    counts = publish(other, oxigraph_server + "update", query_endpoint=oxigraph_server + "query")
     assert live_sizes(oxigraph_server) == counts

@@ -27,6 +27,7 @@ from .layout import PART_DUMPS, STORE_FILE, SUMMARY_FILE
 from .links import link_summary
 from .namespaces import GRAPH_NAMES, Minter
 from .records import load_dataset
+from .roundtrip import store_edition
 from .settings import Settings
 
 # The graphs that make up the published knowledge graph dumps.
@@ -188,7 +189,8 @@ def write_files(build: Build, folder: Path) -> None:
     minter = Minter(build.settings.base)
     for filename, content in build.dumps.items():
         (folder / filename).write_bytes(content)
-    (folder / STORE_FILE).write_bytes(nquads(build.graphs, minter))
+    edition, kept_out = store_edition(build.graphs)  # what the store keeps as it is given
+    (folder / STORE_FILE).write_bytes(nquads(edition, minter))
     for name, filename in PART_DUMPS.items():
         (folder / filename).write_bytes(turtle(sorted_ntriples(build.graphs[name]), minter))
     (folder / "validation-report.ttl").write_bytes(
@@ -196,9 +198,11 @@ def write_files(build: Build, folder: Path) -> None:
     summary = {
         "base": build.settings.base,
         "conforms": build.report.conforms,
-        "triples": {name: len(build.graphs[name]) for name in GRAPH_NAMES},
+        "triples": {name: len(edition[name]) for name in GRAPH_NAMES},  # as the store holds them
         "classes": class_counts(build.graphs["data"]),
         **link_summary(build.graphs["data"], minter),
+        # triples served from the build's files only (a store would retype their literals)
+        "kept_out_of_store": kept_out,
         # what `iuckg serve` checks before serving: a damaged file is rebuilt, never served
         "files": manifest(folder, [p.name for p in folder.iterdir() if p.is_file()]),
     }

@@ -124,7 +124,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     """Build if needed and load the build into a SPARQL 1.1 store."""
     from .publish import publish_command
 
-    return publish_command(settings_from(args), args.endpoint, args.graph_store, args.user)
+    return publish_command(settings_from(args), args.endpoint, args.graph_store, args.user, args.query_endpoint)
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
@@ -204,6 +204,9 @@ def parser() -> argparse.ArgumentParser:
     u.add_argument("--endpoint", metavar="URL", required=True, help="SPARQL Update endpoint of the store")
     u.add_argument("--graph-store", dest="graph_store", metavar="URL",
                    help="upload through this Graph Store Protocol endpoint (default: SPARQL Update)")
+    u.add_argument("--query-endpoint", dest="query_endpoint", metavar="URL",
+                   help="SPARQL query endpoint the publication is read back from before the switch, when no "
+                        "--graph-store is given (default: the --endpoint)")
     u.add_argument("--user", help="user to authenticate as (password: $IUCKG_STORE_PASSWORD)")
     u.set_defaults(func=cmd_publish)
 

@@ -1,8 +1,9 @@
 """`iuckg publish`: load a build into a SPARQL 1.1 store, then switch to it with one update.
 
 Each named graph of the build is uploaded into a staging graph (through the Graph Store
-Protocol when a graph store URL is given, else as SPARQL Update requests), and a single
-update request then moves every staging graph onto its live graph. A failure before the
+Protocol when a graph store URL is given, else as SPARQL Update requests) and read back; only
+when every staging graph is the graph the build wrote (`iuckg.roundtrip`) does a single
+update request move every staging graph onto its live graph. A failure before the
 switch leaves the live graphs as they were (the staging graphs are dropped); the switch
 is one request, which a transactional store (Virtuoso, Oxigraph, Fuseki) applies at once.
 """
@@ -23,6 +24,7 @@ from typing import Iterator
 import pyoxigraph as ox
 
 from .layout import STORE_FILE
+from .roundtrip import RoundTripError, check
 from .settings import Settings
 
 # Triples per SPARQL Update request: Virtuoso's parser runs out of memory near 5,000.
@@ -30,6 +32,7 @@ UPDATE_TRIPLES = 1_000
 # Triples per Graph Store Protocol request.
 UPLOAD_TRIPLES = 100_000
 PASSWORD_VARIABLE = "IUCKG_STORE_PASSWORD"
+READ_BACK_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 
 
 class PublishError(Exception):
@@ -69,17 +72,19 @@ class Client:
     endpoint: str
     graph_store: str | None
     opener: urllib.request.OpenerDirector
+    query_endpoint: str | None = None
 
     @classmethod
-    def connect(cls, endpoint: str, graph_store: str | None, user: str | None, password: str | None) -> "Client":
+    def connect(cls, endpoint: str, graph_store: str | None, user: str | None, password: str | None,
+                query_endpoint: str | None = None) -> "Client":
         """A client authenticating (Basic or Digest) as user when given."""
         handlers = []
         if user:
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            for url in filter(None, (endpoint, graph_store)):
+            for url in filter(None, (endpoint, graph_store, query_endpoint)):
                 passwords.add_password(None, url, user, password or "")
             handlers = [urllib.request.HTTPBasicAuthHandler(passwords), SigningDigestAuthHandler(passwords)]
-        return cls(endpoint, graph_store, urllib.request.build_opener(*handlers))
+        return cls(endpoint, graph_store, urllib.request.build_opener(*handlers), query_endpoint)
 
     def send(self, url: str, body: bytes, content_type: str) -> None:
         """POST a body; raise PublishError unless the store accepts it."""
@@ -91,6 +96,33 @@ class Client:
             raise PublishError(f"{url} answered {exc.code}: {exc.read()[:2000].decode('utf-8', 'replace')}") from None
         except OSError as exc:
             raise PublishError(f"{url} did not answer: {exc}") from None
+
+    def fetch(self, url: str, accept: str) -> tuple[bytes, str]:
+        """GET a URL: the body and its media type; raise PublishError unless the store answers."""
+        request = urllib.request.Request(url, headers={"Accept": accept})
+        try:
+            with self.opener.open(request, timeout=600) as response:
+                return response.read(), response.headers.get_content_type()
+        except urllib.error.HTTPError as exc:
+            raise PublishError(f"{url} answered {exc.code}: {exc.read()[:2000].decode('utf-8', 'replace')}") from None
+        except OSError as exc:
+            raise PublishError(f"{url} did not answer: {exc}") from None
+
+    def read_back(self, graph: str) -> list[ox.Triple]:
+        """Every triple the store holds in a graph: through the Graph Store Protocol, or a CONSTRUCT sent to the
+        query endpoint (the update endpoint when none is given)."""
+        if self.graph_store:
+            separator = "&" if "?" in self.graph_store else "?"
+            url = f"{self.graph_store}{separator}{urllib.parse.urlencode({'graph': graph})}"
+        else:
+            endpoint = self.query_endpoint or self.endpoint
+            query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+            url = f"{endpoint}{'&' if '?' in endpoint else '?'}{urllib.parse.urlencode({'query': query})}"
+        body, media_type = self.fetch(url, READ_BACK_ACCEPT)
+        fmt = ox.RdfFormat.from_media_type(media_type)
+        if fmt is None:
+            raise PublishError(f"{url} answered {media_type}, not RDF")
+        return [quad.triple for quad in ox.parse(body, format=fmt)]
 
     def update(self, text: str) -> None:
         """Send a SPARQL Update request."""
@@ -143,15 +175,22 @@ def build_graphs(settings: Settings) -> dict[str, list[ox.Triple]]:
 
 
 def publish(settings: Settings, endpoint: str, graph_store: str | None = None, user: str | None = None,
-            password: str | None = None) -> dict[str, int]:
-    """Load the build of settings.dist_dir into a store and make it live; the triples per graph."""
-    client = Client.connect(endpoint, graph_store, user, password)
+            password: str | None = None, query_endpoint: str | None = None) -> dict[str, int]:
+    """Load the build of settings.dist_dir into a store, check it holds what the build wrote, and make it live;
+    the triples per graph."""
+    client = Client.connect(endpoint, graph_store, user, password, query_endpoint)
     graphs = build_graphs(settings)
     drop_staging = " ;\n".join(f"DROP SILENT GRAPH <{staging_iri(live)}>" for live in graphs)
     client.update(drop_staging)
     try:
         for live, triples in graphs.items():
             client.upload(staging_iri(live), triples)
+        # the switch only when the store holds every graph as the build wrote it
+        check(graphs, {live: client.read_back(staging_iri(live)) for live in graphs}, endpoint)
+    except RoundTripError as exc:
+        with contextlib.suppress(PublishError):
+            client.update(drop_staging)
+        raise PublishError(str(exc)) from None
     except BaseException:
         with contextlib.suppress(PublishError):
             client.update(drop_staging)
@@ -160,7 +199,8 @@ def publish(settings: Settings, endpoint: str, graph_store: str | None = None, u
     return {live: len(triples) for live, triples in graphs.items()}
 
 
-def publish_command(settings: Settings, endpoint: str, graph_store: str | None, user: str | None) -> int:
+def publish_command(settings: Settings, endpoint: str, graph_store: str | None, user: str | None,
+                    query_endpoint: str | None = None) -> int:
     """Build if needed and publish to a store; print the triples per graph. 0 published, 1 not."""
     from .build import BuildError
     from .records import DataErrors
@@ -172,7 +212,7 @@ def publish_command(settings: Settings, endpoint: str, graph_store: str | None, 
         return 1
     try:
         ensure_built(settings)
-        counts = publish(settings, endpoint, graph_store, user, password)
+        counts = publish(settings, endpoint, graph_store, user, password, query_endpoint)
     except (DataErrors, BuildError) as exc:
         print(f"iuckg publish: cannot build the graph:\n{exc}", file=sys.stderr)
         return 1

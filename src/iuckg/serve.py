@@ -62,10 +62,14 @@ def prepare_store(settings: Settings) -> str | None:
     read-only); a remote store must already hold the build's graphs (`iuckg publish`).
     """
     from .namespaces import Minter
+    from .roundtrip import RoundTripError
     from .store import StoreError, ensure_store, open_backend
 
     if settings.store == DISK:
-        ensure_store(settings, verify=True)
+        try:
+            ensure_store(settings, verify=True)
+        except RoundTripError as exc:
+            return f"{exc}\nthe store was not replaced: nothing else is served"
     if not settings.is_remote:
         return None
     data = str(Minter(settings.base).graph("data"))

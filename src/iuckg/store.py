@@ -23,9 +23,10 @@ from typing import Iterable, Mapping, Protocol, Sequence, Union
 
 import pyoxigraph as ox
 
-from .guard import parse
+from .guard import QueryRefused, parse
 from .integrity import damage, manifest, store_files
 from .layout import STORE_FILE
+from .roundtrip import by_graph, check
 from .namespaces import GRAPH_NAMES, Minter
 from .settings import DISK, MEMORY, Settings
 
@@ -105,7 +106,10 @@ class RemoteBackend:
               default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
               base_iri: str | None = None, names_dataset: bool | None = None) -> Result:
         """Evaluate a query on the endpoint; bound variables are joined at the start of its WHERE clause."""
-        verdict = parse(text, base_iri)  # a query (never an update) without SERVICE, or QueryRefused
+        try:  # a query (never an update) without SERVICE
+            verdict = parse(text, base_iri)
+        except QueryRefused as exc:
+            raise SyntaxError(str(exc)) from None
         if bindings:
             text = bind(text, bindings)
         if base_iri:
@@ -197,6 +201,15 @@ def fill(store: ox.Store, settings: Settings) -> None:
         store.bulk_load(path=str(path), format=rdf_format(path), to_graph=ox.NamedNode(iri), base_iri=iri)
 
 
+def expected_graphs(settings: Settings) -> dict[str, list[ox.Triple]]:
+    """Every named graph a store must serve: the build's store file and the extra graphs, parsed."""
+    graphs = by_graph(ox.parse(path=str(Path(settings.dist_dir) / STORE_FILE), format=ox.RdfFormat.N_QUADS))
+    for iri, path in settings.extra_graphs:
+        graphs.setdefault(iri, []).extend(q.triple for q in ox.parse(path=str(path), format=rdf_format(path),
+                                                                       base_iri=iri))
+    return graphs
+
+
 def load_store(settings: Settings) -> ox.Store:
     """An in-memory Oxigraph store holding the build's named graphs and any extra graphs."""
     store = ox.Store()
@@ -230,7 +243,8 @@ def ensure_store(settings: Settings, verify: bool = False) -> Path:
     """The build's on-disk store, bulk-loaded first when missing, loaded from other files or (verify) damaged.
 
     It is loaded beside the live one and renamed into place, so no reader ever opens a
-    half-loaded store (a new build replaces dist/, and the store with it). Verifying
+    half-loaded store (a new build replaces dist/, and the store with it), and only once every
+    graph read back from it is the graph the build wrote (`iuckg.roundtrip`). Verifying
     hashes every file of the store against the manifest written when it was loaded.
     """
     folder = Path(settings.dist_dir) / STORE_DIR
@@ -250,6 +264,8 @@ def ensure_store(settings: Settings, verify: bool = False) -> Path:
         store = ox.Store(str(staging / DATABASE_DIR))
         fill(store, settings)
         store.flush()
+        # refused (RoundTripError) unless the store holds every graph as the build wrote it; the live store stays
+        check(expected_graphs(settings), by_graph(store), "the embedded store (Oxigraph)")
         del store
         files = manifest(staging / DATABASE_DIR, store_files(staging / DATABASE_DIR))
         (staging / SOURCES_FILE).write_text(json.dumps({"sources": wanted, "files": files}), encoding="utf-8")

@@ -79,6 +79,39 @@ def test_dcat_ap_record_has_no_violations_of_the_semic_shapes(client):
         assert list(record.subjects(RDF.type, cls)), cls
 
 
+def sparql_catalogue(client) -> Graph:
+    """The catalogue graph as a harvester reads it through the SPARQL endpoint."""
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{BASE}graph/catalogue> {{ ?s ?p ?o }} }}"
+    return turtle(client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/turtle"}))
+
+
+@pytest.mark.parametrize("read", ["sparql", "catalogue IRI", "dataset IRI", "well-known VoID"])
+def test_the_served_record_conforms_however_it_is_read(client, read):
+    """0 violations of the SEMIC DCAT-AP 3 shapes through every way a harvester reads the record."""
+    require_shared(DCAT_AP_SHAPES)
+    if read == "sparql":
+        record = sparql_catalogue(client)
+    elif read == "catalogue IRI":
+        record = turtle(client.get("/catalogue", headers={"Accept": "text/turtle"}))
+    elif read == "dataset IRI":
+        record = turtle(client.get("/id/dataset/iuckg", headers={"Accept": "text/turtle"}, follow_redirects=True))
+    else:
+        record = turtle(client.get("/.well-known/void", headers={"Accept": "text/turtle"}))
+    assert len(record) > 10
+    shapes = Graph().parse(DCAT_AP_SHAPES, format="turtle")
+    _, report, text = validate(record, shacl_graph=shapes, inference="rdfs")
+    assert list(report.subjects(SH.resultSeverity, SH.Violation)) == [], text
+
+
+def test_documents_of_distributions_give_byte_sizes_as_dcat_ap_types_them(client):
+    """The store would retype them (xsd:integer): documents add them from the build."""
+    for dist in turtle(client.get("/catalogue", headers={"Accept": "text/turtle"})).objects(DATASET, DCAT.distribution):
+        doc = turtle(client.get(str(dist).replace(BASE, "/"), headers={"Accept": "text/turtle"},
+                                follow_redirects=True))
+        assert {o.datatype for o in doc.objects(dist, DCAT.byteSize)} == {
+            URIRef("http://www.w3.org/2001/XMLSchema#nonNegativeInteger")}, dist
+
+
 def test_catalogue_is_served_at_its_iri_and_is_the_void_description(client, description):
     record = turtle(client.get("/catalogue"))
     assert set(record) == set(description)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import pyoxigraph as ox
 from flask import current_app
 
+from ..layout import SUMMARY_FILE
 from ..namespaces import Minter
 from ..settings import Settings
 from ..store import Backend
@@ -27,6 +30,7 @@ class Published:
     graph_names: frozenset[str] = field(init=False)
     _evaluator: Evaluator | None = field(init=False, default=None)
     admission: Admission = field(init=False)
+    kept_out: dict[str, list[ox.Triple]] = field(init=False)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _views: dict[Callable, Any] = field(init=False, default_factory=dict)
     _views_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
@@ -34,6 +38,7 @@ class Published:
     def __post_init__(self) -> None:
         self.minter = Minter(self.settings.base)
         self.graph_names = self.backend.named_graphs()
+        self.kept_out = kept_out_of_store(self.settings)
         s = self.settings
         self.admission = Admission(s.worker_share("query_workers") + s.worker_share("query_queue"),
                                    s.worker_share("queries_per_client"), self.retry_after)
@@ -99,6 +104,20 @@ class Published:
         except ValueError:  # not a valid IRI, so not one of ours
             return False
         return bool(self.query(EXISTS, this=node))
+
+
+def kept_out_of_store(settings: Settings) -> dict[str, list[ox.Triple]]:
+    """The build's triples that no store holds (a store would retype their literals), by subject IRI: the
+    documents of their subjects add them (see `iuckg.roundtrip`)."""
+    try:
+        lines = json.loads((Path(settings.dist_dir) / SUMMARY_FILE).read_text(encoding="utf-8"))["kept_out_of_store"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    triples: dict[str, list[ox.Triple]] = {}
+    for line in lines:
+        for quad in ox.parse(line.partition(": ")[2] + " .\n", format=ox.RdfFormat.N_TRIPLES):
+            triples.setdefault(quad.subject.value, []).append(quad.triple)
+    return triples
 
 
 def published() -> Published:

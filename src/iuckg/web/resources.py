@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request
 
+from ..catalogue import dataset_iri
 from . import conneg
+from .catalogue import catalogue_triples
 from .describe import href_of, page_of
 from .graph import Published, published
 from .queries import DESCRIBE_RESOURCE, GRAPH_CONTENTS, ONTOLOGY_TERMS
@@ -33,15 +35,21 @@ def request_languages() -> list[str]:
 
 
 def description(pub: Published, iri: str) -> list[ox.Triple]:
-    """The triples describing a resource (the whole ontology for the ontology IRI), in the same
-    order whatever order the store answers in; none for an IRI not in the dataset."""
+    """The triples describing a resource (the whole ontology for the ontology IRI, the whole DCAT-AP record
+    for the dataset IRI), in the same order whatever order the store answers in, with those of the build no
+    store holds; none for an IRI not in the dataset."""
     try:
         this = ox.NamedNode(iri)
     except ValueError:  # not a valid IRI, so not one of ours
         return []
     if iri == str(pub.minter.ontology):
         return sorted(pub.query(GRAPH_CONTENTS, graph="ontology"), key=str)
-    return sorted(pub.query(DESCRIBE_RESOURCE, this=this), key=str)
+    triples = list(pub.query(DESCRIBE_RESOURCE, this=this))
+    if not triples:
+        return []
+    if iri == str(dataset_iri(pub.minter)):  # the dataset's document is its whole record, as the build wrote it
+        return sorted(set(triples) | set(catalogue_triples(pub)), key=str)
+    return sorted(triples + pub.kept_out.get(iri, []), key=str)
 
 
 def alternates(path: str) -> list[tuple[str, conneg.Format]]:
