@@ -101,8 +101,16 @@ def parse(query: str, base: str | None = None) -> Verdict:
             raise QueryRefused("SERVICE (federated query) is not allowed: this endpoint never contacts other hosts")
         if name == "DatasetClause":  # CompValue.get answers its key when the key is missing: test membership
             key = "default" if "default" in node else "named"
-            (default if key == "default" else named).append(str(prologue.absolutize(dict.__getitem__(node, key))))
+            (default if key == "default" else named).append(dataset_iri(prologue, dict.__getitem__(node, key)))
     return Verdict(tuple(default), tuple(named), parsed[1].name)
+
+
+def dataset_iri(prologue, term) -> str:
+    """The absolute IRI of a graph a FROM clause names; raise QueryRefused if its prefix is not declared."""
+    try:
+        return str(prologue.absolutize(term))
+    except Exception as exc:  # rdflib raises a bare Exception for an undeclared prefix
+        raise QueryRefused(f"SPARQL syntax error: {exc}") from None
 
 
 def walk(root):
