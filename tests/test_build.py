@@ -57,6 +57,11 @@ def test_golden_file_covers_the_interesting_cases():
     assert list(g.subjects(RDF.type, iuc.RegionPairing))
     assert any(len(list(g.objects(a, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")))) == 2
                for a in g.subjects(RDF.type, iuc.Alignment))
+    # ... and the evidence and the editorial: quotes, the curators' readings, a rule from a pairing
+    assert list(g.subjects(RDF.type, URIRef("http://www.w3.org/ns/oa#TextQuoteSelector")))
+    assert list(g.subjects(RDF.type, iuc.EditorialReading))
+    pairings = set(g.subjects(iuc.hasSide, None))
+    assert any(g.value(r, iuc.mapsFrom) in pairings for r in g.subjects(RDF.type, iuc.MappingRule))
 
 
 # --- two builds in subprocesses (started in the background by conftest) ------------------------------------
@@ -227,12 +232,14 @@ def test_a_failed_publish_restores_the_previous_dist(built, dist, tmp_path, monk
 def test_adding_records_changes_no_existing_iri_or_triple(tmp_path, data_graph, sdg_codes):
     data = copy_data(tmp_path)
     break_data(data, "countries.csv", insert_rows(["AUS", "AUS", ""]))
+    quoted = ["Perth (AUS) and Lisbon (PT)", "before ", " after"]
     break_data(data, "members.csv", insert_rows(
-        ["perth-au", "Perth", "", "city", "AUS", "Test; in passing"],
-        ["lisbon-pt", "Lisbon", "Lisboa", "city", "PT", "Test; in passing"]))
+        ["perth-au", "Perth", "", "city", "AUS", "Test; in passing", *quoted, ""],
+        ["lisbon-pt", "Lisbon", "Lisboa", "city", "PT", "Test; in passing", *quoted, ""]))
     break_data(data, "pairings.csv", insert_rows(
         ["perth-au--lisbon-pt", "city-to-city", "perth-au", "lisbon-pt", "smart-cities-innovation",
-         "A test case", "Two cities test IRI stability.", "stability", "Test; A test case"]))
+         "A test presents it under no stream.", "A test case", "Two cities test IRI stability.", "stability",
+         "Test; A test case", "A test case: Perth (AUS) and Lisbon (PT)", "before ", " after", ""]))
     break_data(data, "places.csv", insert_rows(["perth-au", "", "", "", "unresolved", "a test member"],
                                                ["lisbon-pt", "", "", "", "unresolved", "a test member"]))
 

@@ -11,7 +11,7 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 
-from helpers import BASE, BROCHURE, DATA, normalise
+from helpers import BASE, DATA, brochure_text, normalise
 from iuckg.namespaces import SDG, SDGO, Minter
 from iuckg.records import load_dataset
 
@@ -44,9 +44,7 @@ def names(member_id: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def brochure_raw() -> str:
-    if not BROCHURE.exists():
-        pytest.skip(f"the brochure is absent: {BROCHURE} (shared/ beside the repository)")
-    return BROCHURE.read_text(encoding="utf-8")
+    return brochure_text()
 
 
 @pytest.fixture(scope="module")
@@ -139,10 +137,10 @@ def test_source_points_into_the_brochure(file, record, brochure):
         assert normalise(where.strip('"')) in brochure
 
 
-def test_figures_state_the_number_of_their_quote(brochure):
+def test_figures_state_the_number_of_their_quote():
     words = {3: "three", 5: "five", 6: "six", 11: "eleven"}
     for figure in rows("figures.csv"):
-        quote = figure["source"].partition(";")[2].strip().strip('"')
+        quote = figure["quote"]
         value = int(figure["value"])
         assert any(form in quote for form in (str(value), f"{value:,}", words.get(value, "-"))), figure["id"]
 
@@ -370,6 +368,8 @@ def test_the_real_data_loads_without_errors(sdg_codes):
 
 
 def test_every_alignment_names_what_it_was_derived_from(data_graph):
+    """Every alignment names the rules on each path to it, and the reading of its pairing's theme where
+    the theme is the curators' reading and a path goes through it."""
     g = data_graph
     alignments = instances(g, IUC.Alignment)
     assert len(alignments) > 66
@@ -378,15 +378,20 @@ def test_every_alignment_names_what_it_was_derived_from(data_graph):
         [pairing] = g.subjects(IUC.alignment, a)
         theme = g.value(pairing, IUC.theme)
         origins = set(g.objects(a, PROV.wasDerivedFrom))
-        assert origins and all((o, RDF.type, IUC.MappingRule) in g for o in origins), a
-        final = {o for o in origins if g.value(o, IUC.mapsTo) == target}
+        readings = {o for o in origins if (o, RDF.type, IUC.EditorialReading) in g}
+        assert readings <= {URIRef(f"{pairing}/reading/theme")}, a
+        rules = origins - readings
+        assert rules and all((o, RDF.type, IUC.MappingRule) in g for o in rules), a
+        final = {o for o in rules if g.value(o, IUC.mapsTo) == target}
         assert final, (a, "no rule leads to the target")
         for rule in final:
             source = g.value(rule, IUC.mapsFrom)
-            assert source == theme or (theme, IUC.urbanAgendaTopic, source) in g, (a, rule)
+            assert source in (theme, pairing) or (theme, IUC.urbanAgendaTopic, source) in g, (a, rule)
         via_topics = {g.value(rule, IUC.mapsFrom) for rule in final}
-        for rule in origins - final:  # the theme-to-topic step of a path through a topic
+        for rule in rules - final:  # the theme-to-topic step of a path through a topic
             assert g.value(rule, IUC.mapsFrom) == theme and g.value(rule, IUC.mapsTo) in via_topics, (a, rule)
+        through_theme = {g.value(rule, IUC.mapsFrom) for rule in rules} != {pairing}
+        assert bool(readings) == (through_theme and (URIRef(f"{pairing}/reading/theme"), None, None) in g), a
 
 
 def test_sdgs_are_reached_only_through_alignments_and_rules(data_graph):
@@ -404,7 +409,7 @@ def test_sdg_alignments_follow_the_rules_of_the_theme_and_its_topics(data_graph)
     rules = rows("sdg-mapping.csv")
     themes = {t["id"]: split(t["urban_agenda_topics"]) for t in rows("themes.csv")}
     for p in PAIRINGS:
-        origins = {p["theme"], *themes[p["theme"]]}
+        origins = {p["id"], p["theme"], *themes[p["theme"]]}
         expected = {SDG[r["sdg"]] for r in rules if r["from"] in origins} | \
                    {ID("urban-agenda-topic", t) for t in themes[p["theme"]]}
         s = ID("pairing", p["id"])

@@ -36,7 +36,8 @@ def reference() -> Reference:
 
 
 def member(label: str, country: str, type: str = "city", *alt_labels: str, id: str = "test") -> Member:
-    return Member(id, label, alt_labels, type, country.upper(), "Test; in passing", Where("members.csv", 2))
+    return Member(id, label, alt_labels, type, country.upper(), "Test; in passing", label, "", "", "",
+                  Where("members.csv", 2))
 
 
 def place(name: str, geonames_id: int, country: str = "XX", kind: str = "populated-place", population: int = 0,
@@ -119,6 +120,15 @@ def test_a_region_is_the_first_level_area_before_a_province_or_a_city(reference)
     found = lookup(member("Valencia", "es", "region"), "ES", reference)
     assert (found.geonames_id, found.match) == (2593113, "admin1+alternate-name+country")
     assert reference.features[2509951].kind == "admin2"  # the province of Valencia, also named Valencia
+
+
+def test_a_region_is_never_a_first_level_municipality(reference):
+    """Slovenia's first level is its municipalities: the region of Ljubljana is not the city municipality."""
+    assert reference.features[3239318].kind == "municipality"
+    ljubljana = lookup(member("Ljubljana", "si", "region"), "SI", reference)
+    assert (ljubljana.geonames_id, ljubljana.match) == (None, "unresolved")
+    assert "3239318 Ljubljana (municipality)" in ljubljana.note
+    assert lookup(member("Ljubljana", "si"), "SI", reference).geonames_id == 3196359  # the city itself
 
 
 def test_a_metropolitan_area_is_never_its_core_city(reference):
@@ -208,7 +218,7 @@ def test_the_real_data_passes_the_check_with_at_least_150_links_to_the_lod_cloud
     assert by_target["eu-authority-tables"] == 33
     assert all(label != "?" for _, _, label in report.eurovoc)
     assert ("housing", "1690", "housing") in report.eurovoc
-    assert report.unresolved["south-bohemia-cz"].startswith("no GeoNames feature of a kind a region is")
+    assert "no GeoNames feature of a kind a region is" in report.unresolved["ljubljana-si"]
 
 
 def wrong_links(tmp_path: Path) -> Path:
@@ -273,7 +283,7 @@ def test_the_command_prints_the_links_per_target_dataset(reference, monkeypatch,
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
     rows = {tuple(line.split()[-2:]) for line in out.splitlines()}
-    assert ("owl:sameAs", "156") in rows and ("skos:closeMatch", "21") in rows
+    assert ("owl:sameAs", "157") in rows and ("skos:closeMatch", "21") in rows
     assert any(line.startswith("total") for line in out.splitlines())
     assert "c_1138d9d2  circular economy" in out
     assert "consorcio-intermunicipal-grande-abc-br  not a place" in out
@@ -312,8 +322,8 @@ BAD_PLACES = [
     ("unresolved-with-coordinates", "places.csv",
      lambda text: set_cell(ATHENS, "longitude", "23.7")(set_cell(ATHENS, "latitude", "38.0")(text)),
      ATHENS, "latitude", "must be empty when match is unresolved"),
-    ("unresolved-with-an-id", "places.csv", set_cell({"member": "south-bohemia-cz"}, "geonames_id", "3339537"),
-     {"member": "south-bohemia-cz"}, "geonames_id", "must be empty when match is unresolved"),
+    ("unresolved-with-an-id", "places.csv", set_cell({"member": "ljubljana-si"}, "geonames_id", "3239318"),
+     {"member": "ljubljana-si"}, "geonames_id", "must be empty when match is unresolved"),
     ("unresolved-without-reason", "places.csv", set_cell(ATHENS, "note", ""), ATHENS, "note",
      "is empty: give the reason"),
     ("no-coordinates-without-reason", "places.csv", set_cell({"member": "styria-at"}, "note", ""),
@@ -321,8 +331,8 @@ BAD_PLACES = [
     ("consortium-as-a-place", "places.csv",
      set_cell({"member": "consorcio-intermunicipal-grande-abc-br"}, "match", "unresolved"),
      {"member": "consorcio-intermunicipal-grande-abc-br"}, "match", "is a consortium"),
-    ("city-not-a-place", "places.csv", set_cell({"member": "ichinomya-jp"}, "match", "not-a-place"),
-     {"member": "ichinomya-jp"}, "match", "'ichinomya-jp' is a city"),
+    ("city-not-a-place", "places.csv", set_cell({"member": "pavlos-melas-gr"}, "match", "not-a-place"),
+     {"member": "pavlos-melas-gr"}, "match", "'pavlos-melas-gr' is a city"),
     ("unknown-member", "places.csv", insert_rows(["atlantis-xx", "", "", "", "unresolved", "sunk"]),
      {"member": "atlantis-xx"}, "member", "unknown member 'atlantis-xx'"),
     ("shared-id-without-a-note", "places.csv", set_cell({"member": "medellin-co"}, "geonames_id", "3687925"),
@@ -385,16 +395,17 @@ def test_members_and_countries_carry_their_links_and_coordinates(data_graph):
     assert set(data_graph.objects(spain, OWL.sameAs)) == {URIRef("https://sws.geonames.org/2510769/")}
     housing = M.id("urban-agenda-topic", "housing")
     assert set(data_graph.objects(housing, SKOS.closeMatch)) == {EUROVOC["1690"], EUROVOC["2496"]}
-    bohemia = M.id("member", "south-bohemia-cz")
-    assert (bohemia, OWL.sameAs, None) not in data_graph and (bohemia, GEO.lat, None) not in data_graph
-    assert str(data_graph.value(bohemia, SKOS.editorialNote)).startswith("no GeoNames feature")
+    ljubljana = M.id("member", "ljubljana-si")
+    assert (ljubljana, OWL.sameAs, None) not in data_graph and (ljubljana, GEO.lat, None) not in data_graph
+    notes = [str(note) for note in data_graph.objects(ljubljana, SKOS.editorialNote)]
+    assert any(note.startswith("no GeoNames feature") for note in notes)
 
 
 def test_the_build_summary_counts_the_links_and_lists_the_unresolved_members(dist, data_graph, sdg_codes):
     summary = json.loads((dist / "summary.json").read_text(encoding="utf-8"))
     assert summary["links"] == links.link_summary(data_graph, M)["links"]
     assert set(summary["links"]) == LOD_TARGETS
-    assert summary["links"]["geonames"] == {"owl:sameAs": 156}
+    assert summary["links"]["geonames"] == {"owl:sameAs": 157}
     assert summary["links"]["eurovoc"] == {"skos:closeMatch": 21}
     unresolved = summary["unresolved"]
     assert unresolved["consorcio-intermunicipal-grande-abc-br"].startswith("not a place")
@@ -421,6 +432,7 @@ def test_a_member_page_shows_its_links_and_a_map_at_its_coordinates(built, build
     assert '<circle cx="76.26022" cy="-9.93988" r="3" class="marker"/>' in html
     assert '<a href="https://sws.geonames.org/1273874/"' in html
     assert '"sameAs": ["https://sws.geonames.org/1273874/"]' in html
-    html = client.get("/doc/id/member/south-bohemia-cz", headers={"Accept": "text/html"}).get_data(as_text=True)
-    assert 'id="map"' not in html
-    assert "no GeoNames feature of a kind a region is" in html
+    html = client.get("/doc/id/member/ljubljana-si", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'id="map"' not in html and "sws.geonames.org" not in html
+    assert "Curation note" in html  # the reason is in the RDF: pages show only that there is a note
+    assert "no GeoNames feature of a kind a region is" not in html

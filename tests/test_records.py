@@ -19,6 +19,7 @@ CALI = "cali-co--belfast-gb"
 NEW_YORK = "new-york-us--barcelona-es"
 FREDERICTON = "fredericton-ca--parma-it"
 KOCHI = "kochi-in--vilnius-lt"
+LAST_MEMBER = line_of("members.csv", {"id": "guangzhou-development-district-cn"})
 
 
 def latin1(word: str):
@@ -70,9 +71,10 @@ CASES = [
         line_of("members.csv", {"id": "piedras-co"}), "type", "'village' is not one of"),
     Bad("invalid-utf8", "members.csv", latin1("Medellín"),
         line_of("members.csv", {"id": "medellin-co"}), "-", "not valid UTF-8 (byte 0xed)"),
-    Bad("unterminated-quote", "members.csv",
-        edit_line(5, lambda line: line.replace("parma-it,Parma,", 'parma-it,"Parma,', 1)),
-        5, "-", "malformed CSV"),
+    Bad("unterminated-quote", "members.csv",  # on the last line: a quote in a later cell would close it
+        edit_line(LAST_MEMBER, lambda line: line.replace(",Guangzhou Development District,",
+                                                         ',"Guangzhou Development District,', 1)),
+        LAST_MEMBER, "-", "malformed CSV"),
     Bad("wrong-field-count", "countries.csv", edit_line(line_of("countries.csv", {"code": "IT"}),
                                                         lambda line: line + ",Italy"),
         line_of("countries.csv", {"code": "IT"}), "-", "expected 3 fields, found 4"),
@@ -91,7 +93,7 @@ CASES = [
     Bad("mapping-from-unknown-concept", "sdg-mapping.csv",
         set_cell({"from": "housing", "sdg": "11.1"}, "from", "housin"),
         line_of("sdg-mapping.csv", {"from": "housing", "sdg": "11.1"}), "from",
-        "'housin' is neither a theme nor an Urban Agenda topic"),
+        "'housin' is neither a theme, an Urban Agenda topic nor a pairing"),
     Bad("unknown-sdg-code", "sdg-mapping.csv", set_cell({"from": "urban-poverty", "sdg": "1.2"}, "sdg", "18.1"),
         line_of("sdg-mapping.csv", {"from": "urban-poverty", "sdg": "1.2"}), "sdg",
         "'18.1' is not an SDG goal or target code"),
@@ -113,6 +115,31 @@ CASES = [
     Bad("missing-file", "figures.csv", delete, 0, "-", "file is missing"),
     Bad("bad-iso-alpha3", "countries.csv", set_cell({"code": "IT"}, "alpha3", "XXX"),
         line_of("countries.csv", {"code": "IT"}), "alpha3", "'XXX' is not an ISO 3166-1 alpha-3 code"),
+    # quotes: every stated record carries the passage of the brochure it rests on
+    Bad("empty-quote", "members.csv", set_cell({"id": "kochi-in"}, "quote", " "),
+        line_of("members.csv", {"id": "kochi-in"}), "quote", "is empty: copy the passage of the brochure"),
+    Bad("missing-quote-column", "actions.csv", drop_column("quote"), 1, "quote", "missing column"),
+    Bad("empty-quote-prefix", "stakeholders.csv", set_cell({"id": "kamakura-companies"}, "quote_prefix", ""),
+        line_of("stakeholders.csv", {"id": "kamakura-companies"}), "quote_prefix",
+        "is empty: run `python -m iuckg.quotes --brochure FILE` to fill it in"),
+    Bad("empty-quote-suffix", "figures.csv", set_cell({"id": "thematic-streams"}, "quote_suffix", "  "),
+        line_of("figures.csv", {"id": "thematic-streams"}), "quote_suffix", "is empty"),
+    Bad("case-quote-without-its-heading", "pairings.csv",
+        set_cell({"id": KOCHI}, "quote", "Kochi (IND) and Vilnius (LT) have been cooperating on a baseline study"),
+        line_of("pairings.csv", {"id": KOCHI}), "quote",
+        "the quote of a featured case starts with its heading, the case_title 'Data-based waste management'"),
+    # editorial readings: the theme of a pairing the brochure presents under no stream, the topics of a theme
+    Bad("theme-of-a-concrete-project-without-reading", "pairings.csv",
+        set_cell({"id": "surat-in--rotterdam-nl"}, "theme_reading", ""),
+        line_of("pairings.csv", {"id": "surat-in--rotterdam-nl"}), "theme_reading",
+        "is empty, but the brochure presents this pairing under 'What concrete projects emerged?', not under the "
+        "theme 'Blue & green infrastructure and management'"),
+    Bad("reading-of-a-stated-theme", "pairings.csv", set_cell({"id": CALI}, "theme_reading", "We think so."),
+        line_of("pairings.csv", {"id": CALI}), "theme_reading",
+        "the brochure presents this pairing under its theme 'Social inclusion and urban regeneration'"),
+    Bad("topics-without-reading", "themes.csv", set_cell({"id": "mobility-transport"}, "topics_reading", ""),
+        line_of("themes.csv", {"id": "mobility-transport"}), "topics_reading",
+        "gives the curators' reason for the urban_agenda_topics of the theme"),
     Bad("latitude-out-of-range", "places.csv", set_cell({"member": "kochi-in"}, "latitude", "99.5"),
         line_of("places.csv", {"member": "kochi-in"}), "latitude", "99.5 is not between -90 and 90"),
 ]

@@ -23,7 +23,7 @@ from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS
 from helpers import BASE, REPO, union
 from iuckg.build import KNOWLEDGE_GRAPHS, parse_all
 from iuckg.gate import validate
-from iuckg.namespaces import GEO, SDG, Minter
+from iuckg.namespaces import GEO, OA, SDG, Minter
 
 M = Minter(BASE)
 IUC = M.iuc
@@ -57,6 +57,15 @@ def strategy(region: URIRef) -> URIRef:
 
 def rule(slug: str) -> URIRef:
     return ID("mapping", slug)
+
+
+def quote(record: URIRef, *rest: str) -> URIRef:
+    """The annotation quoting the brochure for a record, its target or its selector."""
+    return URIRef("/".join((f"{record}/quote", *rest)))
+
+
+def reading(resource: URIRef, prop: str) -> URIRef:
+    return URIRef(f"{resource}/reading/{prop}")
 
 
 THEME_SCHEME = ID("theme")
@@ -290,9 +299,6 @@ CASES = [
          lambda g: put((KOCHI_PAIRING, IUC.alignment, pairing("new-york-us--barcelona-es", "alignment", "sdg-1"))),
          "MaxCount", pairing("new-york-us--barcelona-es", "alignment", "sdg-1")),
     # MappingRule
-    case("MappingRule", "no-rationale",
-         lambda g: drop(g, rule("social-inclusion-urban-regeneration--sdg-16.1"), RDFS.comment),
-         "MinCount", rule("social-inclusion-urban-regeneration--sdg-16.1")),
     case("MappingRule", "to-non-sdg-iri",
          lambda g: swap(g, rule("circular-production-consumption--sdg-12"), IUC.mapsTo, SDG["18"]),
          "Class", rule("circular-production-consumption--sdg-12")),
@@ -300,17 +306,40 @@ CASES = [
          "Class", rule("housing--sdg-11.1")),
     case("MappingRule", "from-a-member", lambda g: swap(g, rule("air-quality--sdg-3.9"), IUC.mapsFrom, CALI),
          "Or", rule("air-quality--sdg-3.9")),
-    case("MappingRule", "rationale-without-language",
+    case("MappingRule", "from-an-action",
+         lambda g: swap(g, rule("cali-co--belfast-gb--sdg-16"), IUC.mapsFrom,
+                        ID("action", "street-art-for-reconciliation")),
+         "Or", rule("cali-co--belfast-gb--sdg-16")),
+    # EditorialReading (mapping rules and the curators' readings of a property)
+    case("EditorialReading", "no-rationale",
+         lambda g: drop(g, rule("cali-co--belfast-gb--sdg-16.1"), RDFS.comment),
+         "MinCount", rule("cali-co--belfast-gb--sdg-16.1")),
+    case("EditorialReading", "rationale-without-language",
          lambda g: swap(g, rule("urban-poverty--sdg-1"), RDFS.comment, Literal("Poverty.")),
          "Datatype", rule("urban-poverty--sdg-1")),
+    case("EditorialReading", "sourced-to-the-brochure",
+         lambda g: put((reading(pairing("surat-in--rotterdam-nl"), "theme"), DCTERMS.source,
+                        ID("source", "iuc-brochure"))),
+         "MaxCount", reading(pairing("surat-in--rotterdam-nl"), "theme")),
+    case("EditorialReading", "nobody's",
+         lambda g: drop(g, reading(SMART, "urbanAgendaTopic"), DCTERMS.creator),
+         "MinCount", reading(SMART, "urbanAgendaTopic")),
+    case("EditorialReading", "the-brochure's",
+         lambda g: swap(g, rule("housing--sdg-11.1"), DCTERMS.creator, ID("source", "iuc-brochure")),
+         "HasValue", rule("housing--sdg-11.1")),
+    case("EditorialReading", "reading-of-nothing",
+         lambda g: drop(g, reading(pairing("kamakura-jp--umea-se"), "theme"), IUC.readingOf),
+         "Xone", reading(pairing("kamakura-jp--umea-se"), "theme")),
+    case("EditorialReading", "no-label", lambda g: drop(g, reading(SOCIAL, "urbanAgendaTopic"), RDFS.label),
+         "MinCount", reading(SOCIAL, "urbanAgendaTopic")),
     # Stakeholder
     case("Stakeholder", "helix-sector-outside-the-four",
          lambda g: swap(g, ID("stakeholder", "kamakura-companies"), IUC.helixSector, ID("helix-sector", "media")),
          "In", ID("stakeholder", "kamakura-companies")),
     case("Stakeholder", "two-helix-sectors",
-         lambda g: put((ID("stakeholder", "gwalior-tourism-businesses"), IUC.helixSector,
+         lambda g: put((ID("stakeholder", "chongqing-mannheim-local-businesses"), IUC.helixSector,
                         ID("helix-sector", "civil-society"))),
-         "MaxCount", ID("stakeholder", "gwalior-tourism-businesses")),
+         "MaxCount", ID("stakeholder", "chongqing-mannheim-local-businesses")),
     case("Stakeholder", "no-source",
          lambda g: drop(g, ID("stakeholder", "spanish-university-experts"), DCTERMS.source),
          "MinCount", ID("stakeholder", "spanish-university-experts")),
@@ -364,6 +393,68 @@ CASES = [
     case("ProgrammeFigure", "no-source-section",
          lambda g: drop(g, ID("figure", "region-to-region-regions"), IUC.sourceSection),
          "MinCount", ID("figure", "region-to-region-regions")),
+    # StatedRecord: every pairing, member, case study, action, stakeholder and figure has its quote
+    case("StatedRecord", "member-without-quote", lambda g: drop(g, quote(member("turku-fi")), OA.hasBody),
+         "MinCount", member("turku-fi")),
+    case("StatedRecord", "pairing-with-two-quotes",
+         lambda g: put((quote(pairing("ikoma-jp--ancona-it", "case-study")), OA.hasBody,
+                        pairing("ikoma-jp--ancona-it"))),
+         "MaxCount", pairing("ikoma-jp--ancona-it")),
+    case("StatedRecord", "case-study-without-quote",
+         lambda g: drop(g, quote(pairing("kochi-in--vilnius-lt", "case-study")), OA.hasBody),
+         "MinCount", pairing("kochi-in--vilnius-lt", "case-study")),
+    case("StatedRecord", "quote-not-an-annotation",
+         lambda g: drop(g, quote(ID("figure", "thematic-streams")), RDF.type),
+         "Class", ID("figure", "thematic-streams")),
+    case("StatedRecord", "stakeholder-without-quote",
+         lambda g: drop(g, quote(ID("stakeholder", "kamakura-companies")), OA.hasBody),
+         "MinCount", ID("stakeholder", "kamakura-companies")),
+    case("StatedRecord", "action-without-quote", lambda g: drop(g, quote(ID("action", "merida-sump")), OA.hasBody),
+         "MinCount", ID("action", "merida-sump")),
+    # Quote: the annotation
+    case("Quote", "commenting", lambda g: swap(g, quote(member("graz-at")), OA.motivatedBy, OA.commenting),
+         "HasValue", quote(member("graz-at"))),
+    case("Quote", "no-target", lambda g: drop(g, quote(member("parma-it")), OA.hasTarget),
+         "MinCount", quote(member("parma-it"))),
+    case("Quote", "target-not-a-specific-resource", lambda g: drop(g, quote(member("riga-lv"), "target"), RDF.type),
+         "Class", quote(member("riga-lv"))),
+    case("Quote", "body-a-country", lambda g: swap(g, quote(member("leuven-be")), OA.hasBody, ID("country", "BEL")),
+         "Class", quote(member("leuven-be"))),
+    case("Quote", "two-bodies", lambda g: put((quote(ID("action", "repair-workshops")), OA.hasBody,
+                                               ID("action", "materials-marketplace"))),
+         "MaxCount", quote(ID("action", "repair-workshops"))),
+    case("Quote", "label-without-language",
+         lambda g: swap(g, quote(ID("figure", "city-to-city-pairings")), RDFS.label,
+                        Literal("The cities are working in 82 pairings")),
+         "Datatype", quote(ID("figure", "city-to-city-pairings"))),
+    # QuotedPassage: the part of the brochure
+    case("QuotedPassage", "of-another-source", lambda g: swap(g, quote(member("aarhus-dk"), "target"), OA.hasSource,
+                                                             URIRef("https://www.iuc.eu/")),
+         "HasValue", quote(member("aarhus-dk"), "target")),
+    case("QuotedPassage", "no-selector", lambda g: drop(g, quote(member("essen-de"), "target"), OA.hasSelector),
+         "MinCount", quote(member("essen-de"), "target")),
+    case("QuotedPassage", "selector-of-wrong-class", lambda g: drop(g, quote(member("varna-bg"), "selector"), RDF.type),
+         "Class", quote(member("varna-bg"), "target")),
+    case("QuotedPassage", "of-no-annotation", lambda g: drop(g, quote(member("porto-pt")), OA.hasTarget),
+         "MinCount", quote(member("porto-pt"), "target")),
+    # TextQuote: the selector
+    case("TextQuote", "no-exact", lambda g: drop(g, quote(member("malmo-se"), "selector"), OA.exact),
+         "MinCount", quote(member("malmo-se"), "selector")),
+    case("TextQuote", "exact-with-language",
+         lambda g: swap(g, quote(member("ottawa-ca"), "selector"), OA.exact, EN("Ottawa (CAN)")),
+         "Datatype", quote(member("ottawa-ca"), "selector")),
+    case("TextQuote", "exact-with-spaces",
+         lambda g: swap(g, quote(member("guelph-ca"), "selector"), OA.exact, Literal(" Guelph (CAN) ")),
+         "Pattern", quote(member("guelph-ca"), "selector")),
+    case("TextQuote", "blank-prefix",
+         lambda g: swap(g, quote(member("rijeka-hr"), "selector"), OA.prefix, Literal(" ")),
+         "Pattern", quote(member("rijeka-hr"), "selector")),
+    case("TextQuote", "two-suffixes", lambda g: put((quote(member("essen-de"), "selector"), OA.suffix, Literal("and"))),
+         "MaxCount", quote(member("essen-de"), "selector")),
+    case("TextQuote", "in-two-passages",
+         lambda g: put((quote(member("koriyama-jp"), "target"), OA.hasSelector,
+                        quote(member("udaipur-in"), "selector"))),
+         "MaxCount", quote(member("udaipur-in"), "selector")),
     # NoDuplicates (graph-wide SPARQL checks on one focus node: each case is validated on its own)
     case("NoDuplicates", "two-countries-same-notation",
          lambda g: swap(g, ID("country", "DEU"), SKOS.notation, Literal("GBR")), "SPARQL", ONTOLOGY),

@@ -8,7 +8,7 @@ import pycountry
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
-from .namespaces import EU_COUNTRY, GEO, SDG, SDGO, Minter
+from .namespaces import EU_COUNTRY, GEO, OA, SDG, SDGO, Minter
 from .records import Dataset, Pairing, Place
 
 MEMBER_CLASSES = {
@@ -48,6 +48,7 @@ class Converter:
         self.iuc = minter.iuc
         self.graph = Graph()
         self.source = minter.id("source", "iuc-brochure")
+        self.curators = minter.id("agent", "curators")
         self.country_iri = {c.code: minter.id("country", c.alpha3) for c in data.countries}
         self.member_label = {m.id: m.label for m in data.members}
         self.places = {p.member: p for p in data.places}
@@ -65,6 +66,46 @@ class Converter:
         """Record where in the brochure a resource comes from."""
         self.add(s, DCTERMS.source, self.source)
         self.add(s, self.iuc.sourceSection, en(section))
+
+    def quoted(self, s: URIRef, record) -> None:
+        """The passage of the brochure a stated record rests on, as a Web Annotation whose body is the record."""
+        annotation = URIRef(f"{s}/quote")
+        target, selector = URIRef(f"{annotation}/target"), URIRef(f"{annotation}/selector")
+        self.labelled(annotation, OA.Annotation, record.quote)
+        self.add(annotation, OA.motivatedBy, OA.describing)
+        self.add(annotation, OA.hasBody, s)
+        self.add(annotation, OA.hasTarget, target)
+        self.add(target, RDF.type, OA.SpecificResource)
+        self.add(target, OA.hasSource, self.source)
+        self.add(target, OA.hasSelector, selector)
+        self.add(selector, RDF.type, OA.TextQuoteSelector)
+        self.add(selector, OA.exact, Literal(record.quote))
+        self.add(selector, OA.prefix, Literal(record.quote_prefix))
+        self.add(selector, OA.suffix, Literal(record.quote_suffix))
+
+    def noted(self, s: URIRef, note: str) -> None:
+        """The curators' note on a record (an ambiguity of the brochure, say), if it has one."""
+        if note:
+            self.add(s, SKOS.editorialNote, en(note))
+
+    def editorial(self, s: URIRef, rationale: str) -> None:
+        """Mark a resource as the curators' reading, with its rationale (never the brochure as its source)."""
+        self.add(s, RDFS.comment, en(rationale))
+        self.add(s, DCTERMS.creator, self.curators)
+
+    @staticmethod
+    def reading_iri(s: URIRef, prop: str) -> URIRef:
+        """The IRI of the curators' reading of a property of a resource: {s}/reading/{property local name}."""
+        return URIRef(f"{s}/reading/{prop}")
+
+    def reading(self, s: URIRef, prop: str, label: str, rationale: str) -> URIRef:
+        """The curators' reading of a property of a resource, which the brochure leaves open."""
+        node = self.reading_iri(s, prop)
+        self.labelled(node, self.iuc.EditorialReading, label)
+        self.add(node, self.iuc.readingOf, s)
+        self.add(node, self.iuc.readsProperty, self.iuc[prop])
+        self.editorial(node, rationale)
+        return node
 
     def convert(self) -> Graph:
         """Return the data graph of every record."""
@@ -112,7 +153,16 @@ class Converter:
         self.add(s, self.iuc.sectionNumber, Literal(t.section))
         if t.cities_and_regions is not None:
             self.add(s, self.iuc.citiesAndRegions, Literal(t.cities_and_regions))
+        self.sourced(s, t.source)
+        self.noted(s, t.note)
+        if t.urban_agenda_topics:
+            self.topics_of(s, t)
+
+    def topics_of(self, s: URIRef, t) -> None:
+        """A theme's Urban Agenda topics: the curators' reading of the brochure's graphic, and a rule per topic."""
         topic_labels = {topic.id: topic.label for topic in self.data.topics}
+        reading = self.reading(s, "urbanAgendaTopic", f"Urban Agenda topics of {t.label} (editorial reading)",
+                               t.topics_reading)
         for topic in t.urban_agenda_topics:
             target = self.m.id("urban-agenda-topic", topic)
             self.add(s, self.iuc.urbanAgendaTopic, target)
@@ -120,10 +170,9 @@ class Converter:
             self.labelled(rule, self.iuc.MappingRule, f"{t.label} to Urban Agenda topic {topic_labels[topic]}")
             self.add(rule, self.iuc.mapsFrom, s)
             self.add(rule, self.iuc.mapsTo, target)
-            self.add(rule, RDFS.comment, en(f"The brochure's graphic places the Urban Agenda topic "
-                                            f"{topic_labels[topic]} beside the thematic stream {t.label}."))
-            self.add(rule, DCTERMS.source, self.source)
-        self.sourced(s, t.source)
+            self.add(rule, PROV.wasDerivedFrom, reading)
+            self.editorial(rule, f"The curators read the brochure's graphic as placing the Urban Agenda topic "
+                                 f"{topic_labels[topic]} beside the thematic stream {t.label}.")
 
     def topic(self, t) -> None:
         """An Urban Agenda topic, a top concept of its scheme."""
@@ -137,14 +186,19 @@ class Converter:
         for eurovoc in t.eurovoc:
             self.add(s, SKOS.closeMatch, EUROVOC[eurovoc])
 
-    def concept_of(self, slug: str) -> URIRef:
-        """The theme or Urban Agenda topic a mapping rule starts from."""
+    def origin_of(self, slug: str) -> URIRef:
+        """The theme, Urban Agenda topic or pairing a mapping rule starts from."""
         if any(t.id == slug for t in self.data.themes):
             return self.m.id("theme", slug)
+        if any(p.id == slug for p in self.data.pairings):
+            return self.m.id("pairing", slug)
         return self.m.id("urban-agenda-topic", slug)
 
-    def concept_label(self, slug: str) -> str:
-        """The label of the theme or Urban Agenda topic with this id."""
+    def origin_label(self, slug: str) -> str:
+        """The label of the theme, Urban Agenda topic or pairing with this id."""
+        pairing = next((p for p in self.data.pairings if p.id == slug), None)
+        if pairing:
+            return self.pairing_label(pairing)
         return next(c.label for c in (*self.data.themes, *self.data.topics) if c.id == slug)
 
     def rule_iri(self, mapping) -> URIRef:
@@ -156,12 +210,12 @@ class Converter:
         return self.m.id("mapping", f"{theme}--topic-{topic}")
 
     def mapping_rule(self, mapping) -> None:
-        """An editorial rule from a theme or topic to an SDG goal or target."""
+        """An editorial rule from a theme, topic or pairing to an SDG goal or target."""
         s = self.rule_iri(mapping)
-        self.labelled(s, self.iuc.MappingRule, f"{self.concept_label(mapping.from_)} to SDG {mapping.sdg}")
-        self.add(s, self.iuc.mapsFrom, self.concept_of(mapping.from_))
+        self.labelled(s, self.iuc.MappingRule, f"{self.origin_label(mapping.from_)} to SDG {mapping.sdg}")
+        self.add(s, self.iuc.mapsFrom, self.origin_of(mapping.from_))
         self.add(s, self.iuc.mapsTo, SDG[mapping.sdg])
-        self.add(s, RDFS.comment, en(mapping.rationale))
+        self.editorial(s, mapping.rationale)
 
     def member(self, m) -> None:
         """A city, town, district, metropolitan area, region or consortium."""
@@ -172,6 +226,8 @@ class Converter:
             self.add(s, SKOS.altLabel, en(alt))
         self.add(s, self.iuc.country, self.country_iri[m.country])
         self.sourced(s, m.source)
+        self.quoted(s, m)
+        self.noted(s, m.note)
         self.place(s, self.places[m.id])
         if m.type == "region":
             strategy = self.m.id("member", m.id, "smart-specialisation-strategy")
@@ -197,7 +253,7 @@ class Converter:
             self.add(s, SKOS.editorialNote, en(p.note))
 
     def rules_by_source(self) -> dict[str, list]:
-        """Mapping rules grouped by the theme or topic they start from."""
+        """Mapping rules grouped by the theme, topic or pairing they start from."""
         rules: dict[str, list] = defaultdict(list)
         for mapping in self.data.sdg_mappings:
             rules[mapping.from_].append(mapping)
@@ -213,11 +269,15 @@ class Converter:
         s = self.m.id("pairing", p.id)
         self.labelled(s, self.iuc[PAIRING_CLASSES[p.kind]], self.pairing_label(p))
         self.add(s, self.iuc.programmeComponent, self.m.id("component", p.kind))
+        if p.theme_reading:
+            self.reading(s, "theme", f"Theme of {self.pairing_label(p)} (editorial reading)", p.theme_reading)
         self.add(s, self.iuc.theme, self.m.id("theme", p.theme))
         self.add(s, DCTERMS.description, en(p.case_text))
         for keyword in p.keywords:
             self.add(s, self.iuc.keyword, en(keyword))
         self.sourced(s, p.source)
+        self.quoted(s, p)
+        self.noted(s, p.note)
         for order, side in enumerate((p.side_a, p.side_b), start=1):
             node = self.m.id("pairing", p.id, f"side-{order}")
             self.labelled(node, self.iuc.PairingSide,
@@ -235,6 +295,7 @@ class Converter:
             self.add(case, DCTERMS.description, en(p.case_text))
             self.add(case, DCTERMS.subject, s)
             self.sourced(case, p.source)
+            self.quoted(case, p)
             self.add(s, self.iuc.caseStudy, case)
         if p.kind == "city-to-city":
             plan = self.m.id("pairing", p.id, "action-plan")
@@ -248,27 +309,34 @@ class Converter:
     def alignments(self, s: URIRef, p: Pairing, rules: dict[str, list]) -> None:
         """Derived alignments of a pairing to Urban Agenda topics and SDGs, with provenance.
 
-        Topics follow from the pairing's theme (the brochure's graphic places
-        them beside it); SDGs follow from the editorial rules of the theme and
-        of those topics. Every alignment names every mapping rule on a path to it.
+        Topics follow from the pairing's theme (as the curators read the brochure's
+        graphic); SDGs follow from the editorial rules of the pairing itself, of its
+        theme and of those topics. Every alignment names every editorial reading on a
+        path to it: the mapping rules, and the pairing's theme where that is the
+        curators' reading.
         """
         theme = next(t for t in self.data.themes if t.id == p.theme)
         topic_labels = {t.id: t.label for t in self.data.topics}
+        via_theme = [self.reading_iri(s, "theme")] if p.theme_reading else []
         derived: dict[URIRef, tuple[URIRef, str, set[URIRef]]] = {}
 
-        def derive(key: str, target: URIRef, label: str, rule: URIRef) -> None:
+        def derive(key: str, target: URIRef, label: str, *origins: URIRef) -> None:
             node = self.m.id("pairing", p.id, "alignment", key)
-            derived.setdefault(node, (target, label, set()))[2].add(rule)
+            derived.setdefault(node, (target, label, set()))[2].update(origins)
 
-        for topic in theme.urban_agenda_topics:
-            derive(f"topic-{topic}", self.m.id("urban-agenda-topic", topic),
-                   f"Urban Agenda topic {topic_labels[topic]} (derived)", self.topic_rule_iri(theme.id, topic))
-        for mapping in rules.get(theme.id, ()):
+        for mapping in rules.get(p.id, ()):
             derive(f"sdg-{mapping.sdg}", SDG[mapping.sdg], f"SDG {mapping.sdg} (derived)", self.rule_iri(mapping))
         for topic in theme.urban_agenda_topics:
+            derive(f"topic-{topic}", self.m.id("urban-agenda-topic", topic),
+                   f"Urban Agenda topic {topic_labels[topic]} (derived)", self.topic_rule_iri(theme.id, topic),
+                   *via_theme)
+        for mapping in rules.get(theme.id, ()):
+            derive(f"sdg-{mapping.sdg}", SDG[mapping.sdg], f"SDG {mapping.sdg} (derived)", self.rule_iri(mapping),
+                   *via_theme)
+        for topic in theme.urban_agenda_topics:
             for mapping in rules.get(topic, ()):
-                for rule in (self.topic_rule_iri(theme.id, topic), self.rule_iri(mapping)):
-                    derive(f"sdg-{mapping.sdg}", SDG[mapping.sdg], f"SDG {mapping.sdg} (derived)", rule)
+                derive(f"sdg-{mapping.sdg}", SDG[mapping.sdg], f"SDG {mapping.sdg} (derived)",
+                       self.topic_rule_iri(theme.id, topic), self.rule_iri(mapping), *via_theme)
         for node, (target, label, origins) in derived.items():
             self.labelled(node, self.iuc.Alignment, label)
             self.add(node, self.iuc.alignedTo, target)
@@ -283,6 +351,8 @@ class Converter:
         self.add(s, DCTERMS.description, en(a.description))
         self.add(self.m.id("pairing", a.pairing), self.iuc.action, s)
         self.sourced(s, a.source)
+        self.quoted(s, a)
+        self.noted(s, a.note)
 
     def stakeholder(self, k) -> None:
         """An organisation engaged in a pairing, with its helix sector."""
@@ -291,15 +361,24 @@ class Converter:
         self.add(s, self.iuc.helixSector, self.m.id("helix-sector", k.helix))
         self.add(self.m.id("pairing", k.pairing), self.iuc.stakeholder, s)
         self.sourced(s, k.source)
+        self.quoted(s, k)
 
     def figure(self, f) -> None:
-        """A number the brochure states about the programme."""
+        """A number the brochure states about the programme, one of its components or the GCoM."""
         s = self.m.id("figure", f.id)
         self.labelled(s, self.iuc.ProgrammeFigure, f.label)
         self.add(s, self.iuc.value, Literal(f.value))
-        subject = self.m.id("programme", "iuc") if f.subject == "programme" else self.m.id("component", f.subject)
-        self.add(s, self.iuc.figureOf, subject)
+        self.add(s, self.iuc.figureOf, self.figure_subject(f.subject))
         self.sourced(s, f.source)
+        self.quoted(s, f)
+
+    def figure_subject(self, subject: str) -> URIRef:
+        """What a figure is about: the IUC programme, one of its components, or the Global Covenant of Mayors."""
+        if subject == "programme":
+            return self.m.id("programme", "iuc")
+        if subject == "gcom":
+            return self.m.id("initiative", "gcom")
+        return self.m.id("component", subject)
 
 
 def to_graph(data: Dataset, minter: Minter) -> Graph:

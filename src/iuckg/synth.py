@@ -1,8 +1,9 @@
 """`iuckg synth`: a synthetic data folder shaped like data/, at any number of pairings.
 
-The programme's fixed lists (themes, Urban Agenda topics, the SDG mapping, figures) are
-copied from the repository's data/; countries, members, pairings, actions and stakeholders
-are generated, deterministically for a seed, so that the folder loads with
+The programme's fixed lists (themes, Urban Agenda topics, figures) are copied from the
+repository's data/, and so are the rules of its SDG mapping from themes and topics; countries,
+members, pairings, actions and stakeholders are generated, deterministically for a seed, each
+with a made-up quote (of no brochure), so that the folder loads with
 `records.load_dataset` and the build passes the SHACL gate. Members mostly take part in
 one pairing, some in several, as in the brochure; about one pairing in ten is
 region-to-region. Time and memory grow linearly with the number of pairings.
@@ -26,7 +27,8 @@ from .settings import ROOT
 
 SOURCE = ROOT / "data"
 # Copied unchanged: the shapes expect exactly the programme's six themes and fourteen topics.
-FIXED = ("themes.csv", "urban-agenda-topics.csv", "sdg-mapping.csv", "figures.csv")
+FIXED = ("themes.csv", "urban-agenda-topics.csv", "figures.csv")
+MAPPING = "sdg-mapping.csv"
 SYLLABLES = ("al", "ber", "ca", "dor", "el", "fen", "gar", "hal", "is", "jor", "ka", "lin", "mar", "nor",
              "or", "pal", "quin", "ros", "sal", "tor", "ul", "val", "wen", "yar", "zan")
 WORDS = ("urban", "green", "mobility", "housing", "energy", "water", "circular", "digital", "heritage", "climate",
@@ -64,6 +66,19 @@ def theme_ids(source: Path) -> dict[str, str]:
         return {row["id"]: row["label"] for row in csv.DictReader(f)}
 
 
+def concept_rules(source: Path) -> list[dict]:
+    """The SDG mapping rules of the data folder that start from a theme or topic (not from one of its pairings)."""
+    with open(source / "urban-agenda-topics.csv", encoding="utf-8", newline="") as f:
+        concepts = set(theme_ids(source)) | {row["id"] for row in csv.DictReader(f)}
+    with open(source / MAPPING, encoding="utf-8", newline="") as f:
+        return [row for row in csv.DictReader(f) if row["from"] in concepts]
+
+
+def quoted(text: str) -> dict[str, str]:
+    """The quote columns of a generated record: a made-up passage and the text around it."""
+    return {"quote": text, "quote_prefix": "A synthetic passage: ", "quote_suffix": " (end of the passage)."}
+
+
 def phrase(rng: random.Random, words: int) -> str:
     """A few words of the vocabulary, capitalised."""
     return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize()
@@ -86,7 +101,7 @@ def member_pool(rng: random.Random, size: int, kind: str, start: int) -> list[Me
     return pool
 
 
-def pairings_of(rng: random.Random, pool: list[Member], n: int, kind: str, themes: list[str],
+def pairings_of(rng: random.Random, pool: list[Member], n: int, kind: str, themes: dict[str, str],
                 taken: set[str]) -> Iterator[tuple[dict, list[Member]]]:
     """n pairings (rows of pairings.csv) of members of the pool, with unique ids; each with its members."""
     made = 0
@@ -101,14 +116,16 @@ def pairings_of(rng: random.Random, pool: list[Member], n: int, kind: str, theme
         taken.add(pairing_id)
         made += 1
         title = phrase(rng, 4) if rng.random() < 0.5 else ""
+        theme = rng.choice(sorted(themes))
+        text = f"{phrase(rng, 12)}. {phrase(rng, 10)}."
         yield {"id": pairing_id, "kind": kind, "side_a": ";".join(m.id for m in side_a),
-               "side_b": ";".join(m.id for m in side_b), "theme": rng.choice(themes), "case_title": title,
-               "case_text": f"{phrase(rng, 12)}. {phrase(rng, 10)}.",
+               "side_b": ";".join(m.id for m in side_b), "theme": theme, "case_title": title, "case_text": text,
                "keywords": ";".join(sorted({rng.choice(WORDS) for _ in range(rng.randint(2, 5))})),
-               "source": f"Synthetic data; {title or 'in passing'}"}, chosen
+               "source": f"{themes[theme]}; {title or 'in passing'}",
+               **quoted(f"{title} {text}" if title else text)}, chosen
 
 
-def generate(pairings: int, seed: int, themes: list[str]) -> Synthetic:
+def generate(pairings: int, seed: int, themes: dict[str, str]) -> Synthetic:
     """Generate members, pairings, actions and stakeholders for a number of pairings."""
     rng = random.Random(seed)
     regional = round(pairings * REGION_SHARE) if pairings > 1 else 0
@@ -125,13 +142,15 @@ def generate(pairings: int, seed: int, themes: list[str]) -> Synthetic:
     out.members = sorted(used.values(), key=lambda m: m.id)
     for number, pairing in enumerate(out.pairings, start=1):
         if number % 2 == 0:
+            description = f"{phrase(rng, 14)}."
             out.actions.append({"id": f"action-{number}", "label": phrase(rng, 3), "pairing": pairing["id"],
                                 "kind": "pilot-project" if number % 6 == 0 else "action",
-                                "description": f"{phrase(rng, 14)}.", "source": pairing["source"]})
+                                "description": description, "source": pairing["source"], **quoted(description)})
         if number % 3 == 0:
-            out.stakeholders.append({"id": f"stakeholder-{number}", "label": f"{phrase(rng, 2)} association",
+            label = f"{phrase(rng, 2)} association"
+            out.stakeholders.append({"id": f"stakeholder-{number}", "label": label,
                                      "helix": rng.choice(HELIX_SECTORS), "pairing": pairing["id"],
-                                     "source": pairing["source"]})
+                                     "source": pairing["source"], **quoted(label)})
     return out
 
 
@@ -142,7 +161,7 @@ def rows(synthetic: Synthetic) -> dict[str, Callable[[], Iterator[dict]]]:
         "countries.csv": lambda: ({"code": code, "alpha3": code}
                                   for code in sorted({m.country for m in synthetic.members})),
         "members.csv": lambda: ({"id": m.id, "label": m.label, "alt_labels": ";".join(m.alt_labels),
-                                 "type": m.type, "country": m.country, "source": source}
+                                 "type": m.type, "country": m.country, "source": source, **quoted(m.label)}
                                 for m in synthetic.members),
         "pairings.csv": lambda: iter(synthetic.pairings),
         "actions.csv": lambda: iter(synthetic.actions),
@@ -158,8 +177,8 @@ def synth(pairings: int, out: Path, seed: int = 1, source: Path = SOURCE) -> Syn
         raise ValueError("a data folder needs at least one pairing")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    synthetic = generate(pairings, seed, sorted(theme_ids(source)))
-    generated = rows(synthetic)
+    synthetic = generate(pairings, seed, theme_ids(source))
+    generated = {**rows(synthetic), MAPPING: lambda: iter(concept_rules(source))}
     for table in TABLES:
         if table.file in FIXED:
             shutil.copyfile(source / table.file, out / table.file)

@@ -207,7 +207,8 @@ def test_a_long_referenced_by_list_is_cut_on_the_page_and_whole_in_the_rdf(clien
             if tag == "table" and "referenced-by" in attrs.get("class", ""):
                 self.table = True
             elif tag == "a" and self.table and attrs.get("href", "").startswith("/sparql?"):
-                self.more = attrs["href"]
+                if self.property == "http://purl.org/dc/terms/source":  # not the list of quoted passages
+                    self.more = attrs["href"]
             elif tag == "a" and self.table and not attrs.get("title", "").startswith(BASE + "id/"):
                 self.property = attrs.get("title")
             elif tag == "a" and self.table and self.property == "http://purl.org/dc/terms/source":
@@ -222,3 +223,49 @@ def test_a_long_referenced_by_list_is_cut_on_the_page_and_whole_in_the_rdf(clien
     listed = client.get(page.more, headers={"Accept": "application/sparql-results+json"})
     assert urlsplit(page.more).path == "/sparql" and listed.status_code == 200
     assert {row["resource"]["value"] for row in listed.get_json()["results"]["bindings"]} == {str(s) for s in citing}
+
+
+# --- what the brochure states and what the curators read into it --------------------------------------------
+
+
+def page(client, path: str) -> str:
+    """The HTML page of a resource, its whitespace collapsed."""
+    return re.sub(r"\s+", " ", client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True))
+
+
+def test_a_stated_record_shows_its_quote(client):
+    html = page(client, "/doc/id/pairing/kochi-in--vilnius-lt")
+    assert ('<blockquote class="quote">Data-based waste management Kochi (IND) and Vilnius (LT) have been '
+            'cooperating on a baseline study') in html
+    assert 'href="/id/pairing/kochi-in--vilnius-lt/quote"' in html
+    assert "editorial-reading" not in html  # the brochure presents it under its theme
+
+
+def test_the_quote_is_escaped(client):
+    html = page(client, "/doc/id/member/soledad-co")
+    assert '<blockquote class="quote">Barranquilla &amp; Soledad (COL)</blockquote>' in html
+
+
+def test_a_theme_the_curators_chose_is_marked_as_an_editorial_reading(client):
+    html = page(client, "/doc/id/pairing/surat-in--rotterdam-nl")
+    assert re.search(r'>theme</a> <strong class="editorial-reading">editorial reading</strong></th>', html)
+    assert '<blockquote class="quote">Rainwater storage for monsoon and drought resilience Surat (IND)' in html
+    reading = page(client, "/doc/id/pairing/surat-in--rotterdam-nl/reading/theme")
+    assert '<strong class="editorial-reading">Editorial reading</strong>' in reading
+    assert "What concrete projects emerged?" in reading  # its reason
+
+
+def test_the_topics_of_a_theme_and_the_sdg_rules_are_marked_as_editorial(client):
+    theme = page(client, "/doc/id/theme/smart-cities-innovation")
+    assert re.search(r'>Urban Agenda topic</a> <strong class="editorial-reading">editorial reading</strong>', theme)
+    rule = page(client, "/doc/id/mapping/fredericton-ca--parma-it--sdg-5.5")
+    assert '<strong class="editorial-reading">Editorial reading</strong>' in rule
+
+
+def test_a_curation_note_stays_in_the_rdf(client):
+    html = page(client, "/doc/id/member/san-justo-ar")
+    assert '<strong class="curation-note">Curation note</strong>' in html
+    assert "Santa Fe" not in html and "editorialNote" not in html
+    g = parse(client.get("/doc/id/member/san-justo-ar.ttl"), "turtle")
+    notes = [str(n) for n in g.objects(URIRef(BASE + "id/member/san-justo-ar"), SKOS.editorialNote)]
+    assert any("Santa Fe" in n for n in notes)

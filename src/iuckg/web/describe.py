@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from ..namespaces import GEO, PREFIXES, SCHEMA
+from ..namespaces import GEO, OA, PREFIXES, SCHEMA
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABELS = ("http://www.w3.org/2000/01/rdf-schema#label",
@@ -27,6 +27,12 @@ SCHEMA_TYPES = {
     "PilotProject": "Project", "CaseStudy": "CreativeWork", "Stakeholder": "Organization",
     "ActionPlan": "CreativeWork", "Programme": "Project",
 }
+# What a page marks as the curators' judgement rather than the brochure's: resources of these iuc
+# classes, and a property of a resource that has an iuc:EditorialReading at {resource}/reading/{property}.
+EDITORIAL_CLASSES = ("EditorialReading", "MappingRule", "Alignment")
+READING_PATH = "/reading/"
+# Curation notes stay in the RDF; a page says only that there is one.
+EDITORIAL_NOTE = "http://www.w3.org/2004/02/skos/core#editorialNote"
 # A page lists at most this many resources that link to it by one property (a theme of 10,000
 # pairings is linked from thousands); a link to a SPARQL query lists them all.
 MAX_REFERENCES = 100
@@ -53,6 +59,7 @@ class Group:
     values: list[Value] = field(default_factory=list)
     more: int = 0
     more_query: str | None = None
+    editorial: bool = False
 
 
 @dataclass
@@ -67,6 +74,9 @@ class Page:
     referenced_by: list[Group]
     coordinates: tuple[float, float] | None
     schema_jsonld: str
+    quotes: list[Value] = field(default_factory=list)
+    editorial: bool = False
+    noted: bool = False
 
 
 class Labels:
@@ -137,11 +147,16 @@ def page_of(iri: str, triples: list[ox.Triple], languages: list[str], base: str)
     labels = Labels(triples, languages, base)
     outgoing: dict[str, list] = defaultdict(list)
     incoming: dict[str, list] = defaultdict(list)
+    classes: dict[str, set[str]] = defaultdict(set)
     for t in triples:
         if t.subject.value == iri:
             outgoing[t.predicate.value].append(t.object)
         elif isinstance(t.object, ox.NamedNode) and t.object.value == iri:
             incoming[t.predicate.value].append(t.subject)
+        if t.predicate.value == RDF_TYPE:
+            classes[t.subject.value].add(t.object.value)
+    iuc = base + "def/iuc#"
+    editorial_properties = read_properties(iri, incoming, classes, iuc)
 
     def groups(by_predicate: dict[str, list], skip: tuple[str, ...] = ()) -> list[Group]:
         result = []
@@ -150,10 +165,13 @@ def page_of(iri: str, triples: list[ox.Triple], languages: list[str], base: str)
                 continue
             values = [value_of(term, labels, base) for term in terms]
             values.sort(key=lambda v: (v.language not in (None, *languages[:1]), v.text.lower()))
-            result.append(Group(labels.of(predicate), predicate, href_of(predicate, base), values))
+            result.append(Group(labels.of(predicate), predicate, href_of(predicate, base), values,
+                                editorial=predicate in editorial_properties))
         return sorted(result, key=lambda g: g.label.lower())
 
-    referenced_by = groups(incoming)
+    quotes = sorted((value_of(s, labels, base) for s in incoming.get(str(OA.hasBody), [])
+                     if str(OA.Annotation) in classes[s.value]), key=lambda v: v.text)
+    referenced_by = groups(incoming, skip=(str(OA.hasBody),))
     for group in referenced_by:
         if len(group.values) > MAX_REFERENCES:
             group.more, group.values = len(group.values) - MAX_REFERENCES, group.values[:MAX_REFERENCES]
@@ -168,9 +186,19 @@ def page_of(iri: str, triples: list[ox.Triple], languages: list[str], base: str)
     coordinates = coordinates_of(outgoing)
     return Page(
         iri=iri, label=label, types=types, description=labels.pick(descriptions),
-        properties=groups(outgoing, skip=(RDF_TYPE,)), referenced_by=referenced_by,
+        properties=groups(outgoing, skip=(RDF_TYPE, EDITORIAL_NOTE)), referenced_by=referenced_by,
         coordinates=coordinates,
-        schema_jsonld=schema_jsonld(iri, label, labels.pick(descriptions), outgoing, coordinates))
+        schema_jsonld=schema_jsonld(iri, label, labels.pick(descriptions), outgoing, coordinates),
+        quotes=quotes, editorial=any(iuc + name in classes[iri] for name in EDITORIAL_CLASSES),
+        noted=bool(outgoing.get(EDITORIAL_NOTE)))
+
+
+def read_properties(iri: str, incoming: dict[str, list], classes: dict[str, set[str]], iuc: str) -> set[str]:
+    """The properties of a resource whose values are the curators' reading: those of the editorial readings
+    {iri}/reading/{property} that link to it."""
+    prefix = iri + READING_PATH
+    return {iuc + s.value[len(prefix):] for subjects in incoming.values() for s in subjects
+            if s.value.startswith(prefix) and iuc + "EditorialReading" in classes[s.value]}
 
 
 def coordinates_of(outgoing: dict[str, list]) -> tuple[float, float] | None:
