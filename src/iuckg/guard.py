@@ -61,6 +61,14 @@ def cannot_spell_keywords(folded: str) -> bool:
     return not any(trigger in folded for trigger in TRIGGERS)
 
 
+def folded_without_escapes(query: str) -> str:
+    """The text NFKC-normalised and case-folded; QueryRefused if it holds a \\u or \\U escape."""
+    folded = unicodedata.normalize("NFKC", query).casefold()
+    if ESCAPE in folded:
+        raise QueryRefused("\\u and \\U escapes are not accepted by this endpoint; write the characters themselves")
+    return folded
+
+
 def bracket_count(query: str) -> int:
     """How many opening brackets a text holds anywhere (an upper bound of its nesting depth)."""
     return sum(query.count(c) for c in OPENERS)
@@ -69,10 +77,7 @@ def bracket_count(query: str) -> int:
 @functools.lru_cache(maxsize=4096)
 def analyse(query: str, base: str | None = None) -> Verdict:
     """Parse a query and say what it names; raise QueryRefused for SERVICE, unreadable or too deep texts."""
-    folded = unicodedata.normalize("NFKC", query).casefold()
-    if ESCAPE in folded:
-        raise QueryRefused("\\u and \\U escapes are not accepted by this endpoint; write the characters themselves")
-    if cannot_spell_keywords(folded) and bracket_count(query) <= MAX_DEPTH:
+    if cannot_spell_keywords(folded_without_escapes(query)) and bracket_count(query) <= MAX_DEPTH:
         return Verdict()
     return parse(query, base)
 
@@ -80,8 +85,7 @@ def analyse(query: str, base: str | None = None) -> Verdict:
 @functools.lru_cache(maxsize=4096)
 def parse(query: str, base: str | None = None) -> Verdict:
     """The verdict of a full parse of a query (no fast path); raise QueryRefused as `analyse` does."""
-    if ESCAPE in unicodedata.normalize("NFKC", query).casefold():
-        raise QueryRefused("\\u and \\U escapes are not accepted by this endpoint; write the characters themselves")
+    folded_without_escapes(query)
     from pyparsing import ParseBaseException
     from rdflib.plugins.sparql.algebra import translatePrologue
     from rdflib.plugins.sparql.parser import Query

@@ -16,7 +16,6 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -24,7 +23,7 @@ from typing import Iterator
 import pyoxigraph as ox
 
 from .layout import STORE_FILE
-from .roundtrip import RoundTripError, check
+from .roundtrip import RoundTripError, by_graph, check, has_blank_node
 from .settings import Settings
 
 # Triples per SPARQL Update request: Virtuoso's parser runs out of memory near 5,000.
@@ -156,11 +155,6 @@ def chunks(triples: list[ox.Triple], size: int) -> Iterator[list[ox.Triple]]:
         yield blank
 
 
-def has_blank_node(triple: ox.Triple) -> bool:
-    """Whether a triple's subject or object is a blank node."""
-    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
-
-
 def staging_iri(live: str) -> str:
     """The graph a live graph's next version is loaded into."""
     return live + "/staging"
@@ -168,10 +162,7 @@ def staging_iri(live: str) -> str:
 
 def build_graphs(settings: Settings) -> dict[str, list[ox.Triple]]:
     """The triples of each named graph of a build, by graph IRI."""
-    graphs: dict[str, list[ox.Triple]] = defaultdict(list)
-    for quad in ox.parse(path=str(Path(settings.dist_dir) / STORE_FILE), format=ox.RdfFormat.N_QUADS):
-        graphs[quad.graph_name.value].append(quad.triple)
-    return dict(graphs)
+    return by_graph(ox.parse(path=str(Path(settings.dist_dir) / STORE_FILE), format=ox.RdfFormat.N_QUADS))
 
 
 def publish(settings: Settings, endpoint: str, graph_store: str | None = None, user: str | None = None,

@@ -57,7 +57,7 @@ def comparable(term):
     return term
 
 
-def has_bnode(triple: ox.Triple) -> bool:
+def has_blank_node(triple: ox.Triple) -> bool:
     """Whether a triple mentions a blank node."""
     return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
 
@@ -70,7 +70,7 @@ def canonical(triples: Iterable[ox.Triple]) -> set[str]:
     ground, with_bnodes = set(), ox.Dataset()
     for t in triples:
         t = ox.Triple(t.subject, t.predicate, comparable(t.object))
-        if has_bnode(t):
+        if has_blank_node(t):
             with_bnodes.add(ox.Quad(t.subject, t.predicate, t.object))
         else:
             ground.add(str(t))
