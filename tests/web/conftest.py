@@ -87,6 +87,28 @@ def stop(process: subprocess.Popen, seconds: float = 60) -> None:
 
 
 @pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session; each test asserts no page asked another host."""
+    from .browser import start_browser, stop_browser
+
+    chromium = start_browser()
+    yield chromium
+    stop_browser(chromium)
+
+
+@pytest.fixture()
+def page(browser):
+    """The session's browser, at desktop width, failing the test if any page it opened asked another host."""
+    from .browser import DESKTOP
+
+    browser.width(DESKTOP)
+    browser.drain()
+    browser.requested.clear()
+    yield browser
+    assert browser.foreign_requests() == [], "a page asked another host"
+
+
+@pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """`iuckg serve` in a subprocess on a free loopback port, with the W3C protocol data loaded."""
     port = free_port()
