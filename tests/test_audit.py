@@ -228,3 +228,32 @@ def test_S3_a_rationale_that_fits_one_pairing_is_a_rule_of_that_pairing(data_gra
         assert {p for p in pairings if code in aligned(g, p)} == {pairing(s) for s in slugs}, code
     for rule in g.subjects(IUC.mapsTo, SDG["5.5"]):
         assert g.value(rule, IUC.mapsFrom) == pairing("fredericton-ca--parma-it")
+
+
+def test_every_pairing_has_one_eu_side_and_one_partner_side(data_graph):
+    """The curators' reading of the brochure's country codes puts exactly one side of each pairing in the EU."""
+    g = data_graph
+    for pairing in g.subjects(RDF.type, IUC.Pairing):
+        sides = []
+        for side in g.objects(pairing, IUC.hasSide):
+            flags = {g.value(g.value(m, IUC.country), IUC.euMemberState).toPython()
+                     for m in g.objects(side, IUC.sideMember)}
+            assert len(flags) == 1, f"{side}: members on both sides of the EU border"
+            sides.append(flags.pop())
+        assert sorted(sides) == [False, True], f"{pairing}: sides {sides}"
+
+
+# The Member States of the EU while the programme ran (2017-2020, the United Kingdom until 31 January 2020),
+# ISO 3166-1 alpha-3 (europa.eu, "EU countries"): an independent check of the curators' reading.
+EU28 = set("AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX MLT NLD POL PRT ROU SVK SVN "
+           "ESP SWE GBR".split())
+
+
+def test_the_reading_of_eu_member_states_agrees_with_the_member_states_of_the_time(data_graph):
+    """Each country read as an EU Member State was one in 2017-2020, and each other one was not."""
+    countries = list(data_graph.subjects(RDF.type, IUC.Country))
+    assert countries
+    for country in countries:
+        alpha3 = str(data_graph.value(country, SKOS.notation))
+        assert data_graph.value(country, IUC.euMemberState).toPython() == (alpha3 in EU28), alpha3
+        assert is_editorial(data_graph, URIRef(f"{country}/reading/euMemberState"))

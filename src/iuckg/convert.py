@@ -33,6 +33,19 @@ def geonames_iri(feature: int) -> URIRef:
     return URIRef(f"{GEONAMES}{feature}/")
 
 
+# How the curators tell the EU side of a pairing from its partner side (the brochure never says it in words).
+EU_MEMBER_STATE_RULE = (
+    "The brochure pairs cities and regions of EU Member States with peers elsewhere, and writes the country "
+    "codes of the first in two letters (ES, IT, UK) and of the others in three (USA, IND, BRA); the curators "
+    "read a two-letter code as an EU Member State at the time of the programme (2017-2020, when the United "
+    "Kingdom was one).")
+
+
+def is_eu_member_state(brochure_code: str) -> bool:
+    """Whether the brochure's code of a country marks an EU Member State (see EU_MEMBER_STATE_RULE)."""
+    return len(brochure_code) == 2
+
+
 def country_name(alpha3: str) -> str:
     """The short English name of a country from ISO 3166 (pycountry)."""
     country = pycountry.countries.get(alpha_3=alpha3)
@@ -139,6 +152,9 @@ class Converter:
         self.add(s, SKOS.exactMatch, EU_COUNTRY[c.alpha3])
         if c.geonames is not None:
             self.add(s, OWL.sameAs, geonames_iri(c.geonames))
+        self.reading(s, "euMemberState", f"Whether {country_name(c.alpha3)} is an EU Member State (editorial reading)",
+                     EU_MEMBER_STATE_RULE)
+        self.add(s, self.iuc.euMemberState, Literal(is_eu_member_state(c.code)))
 
     def theme(self, t) -> None:
         """A thematic stream, a top concept of the theme scheme."""
