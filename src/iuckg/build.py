@@ -22,8 +22,9 @@ from rdflib.namespace import RDF
 from . import catalogue
 from .convert import sdg_codes, to_graph
 from .gate import Report, validate
+from .index import write_index
 from .integrity import manifest
-from .layout import PART_DUMPS, STORE_FILE, SUMMARY_FILE
+from .layout import INDEX_FILE, PART_DUMPS, STORE_FILE, SUMMARY_FILE
 from .links import link_summary
 from .namespaces import GRAPH_NAMES, Minter
 from .records import load_dataset
@@ -190,7 +191,10 @@ def write_files(build: Build, folder: Path) -> None:
     for filename, content in build.dumps.items():
         (folder / filename).write_bytes(content)
     edition, kept_out = store_edition(build.graphs)  # what the store keeps as it is given
-    (folder / STORE_FILE).write_bytes(nquads(edition, minter))
+    store_quads = nquads(edition, minter)
+    (folder / STORE_FILE).write_bytes(store_quads)
+    progress("writing the search and list index")
+    write_index(store_quads, build.settings.base, folder / INDEX_FILE)
     for name, filename in PART_DUMPS.items():
         (folder / filename).write_bytes(turtle(sorted_ntriples(build.graphs[name]), minter))
     (folder / "validation-report.ttl").write_bytes(

@@ -3,6 +3,8 @@
 # The file the store loads: every named graph as N-Quads.
 STORE_FILE = "iuckg.nq"
 SUMMARY_FILE = "summary.json"
+# The lists and the search of the pages for people (SQLite; see iuckg.index).
+INDEX_FILE = "index.sqlite"
 
 # Files published under base + "dump/", with their media types.
 DUMP_FILES = {

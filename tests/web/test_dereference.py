@@ -157,8 +157,8 @@ def test_landing_page(client):
     r = client.get("/", headers={"Accept": "text/html"})
     html = r.get_data(as_text=True)
     assert r.status_code == 200
-    for heading in ("Thematic streams", "Countries", "Sustainable Development Goals", "Urban Agenda topics",
-                    "Quadruple-helix sectors", "Example queries", "Downloads"):
+    for heading in ("By thematic stream", "By country", "By Sustainable Development Goal", "By Urban Agenda topic",
+                    "Query it", "Downloads"):
         assert heading in html
     assert 'rel="alternate"' in r.headers["Link"]
 

@@ -14,7 +14,7 @@ from .graph import Published
 def create_app(settings: Settings | None = None, store: ox.Store | Backend | None = None) -> Flask:
     """Create the web application over a store (the backend the settings name when not given)."""
     from ..store import OxigraphBackend, open_backend
-    from . import caching, catalogue, errors, resources, sitemap, sparql
+    from . import caching, catalogue, errors, lists, resources, sdg, search, sitemap, sparql
 
     settings = settings or Settings()
     app = Flask(__name__)
@@ -28,17 +28,20 @@ def create_app(settings: Settings | None = None, store: ox.Store | Backend | Non
     app.register_blueprint(sparql.bp)
     app.register_blueprint(catalogue.bp)
     app.register_blueprint(sitemap.bp)
+    app.register_blueprint(sdg.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(lists.bp)
     app.register_blueprint(resources.bp)
     return app
 
 
 def warm_up(app: Flask) -> None:
     """Compute the views over the whole store that pages keep (landing page, sitemap) before anyone asks."""
-    from .catalogue import browse, class_counts
+    from .catalogue import overview
     from .sitemap import page_urls
 
     pub = app.extensions["iuckg"]
-    for view in (class_counts, browse, page_urls):
+    for view in (overview, page_urls):
         try:
             pub.once(view)
         except Exception as exc:  # a store that does not answer now: the first request asks again

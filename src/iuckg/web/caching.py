@@ -24,7 +24,9 @@ from . import conneg
 PACKAGE = Path(__file__).resolve().parents[1]
 # Every text format the server answers in is worth compressing.
 COMPRESSED_TYPES = sorted({f.media_type for f in conneg.FORMATS.values()}
-                          | {"text/css", "text/plain", "application/xml", "application/n-quads"})
+                          | {"text/css", "text/plain", "application/xml", "application/n-quads", "text/javascript",
+                             "application/javascript", "application/json", "image/svg+xml", "text/csv",
+                             "application/x-suggestions+json", "application/opensearchdescription+xml"})
 READS = ("GET", "HEAD")
 # Request headers whose effect the response's media type already shows, or that compression handles.
 SHOWN_BY_MEDIA_TYPE = {"accept", "accept-encoding"}

@@ -9,16 +9,16 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, render_template, request, send_from_directory
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_from_directory
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS, SKOS
 
 from ..catalogue import IANA, catalogue_iri, dataset_iri
+from ..index import LISTS
 from ..layout import DUMP_FILES, DUMP_PATH, PART_DUMPS
 from ..namespaces import SCHEMA, SDGO
 from . import conneg
 from .examples import examples
 from .graph import Published, published
-from .queries import BROWSE_COUNTRIES, BROWSE_HELIX, BROWSE_SDGS, BROWSE_THEMES, CLASS_COUNTS
 from .rdfio import rdf_response
 
 bp = Blueprint("catalogue", __name__)
@@ -44,38 +44,21 @@ def triples_in_file(path: str, mtime_ns: int) -> tuple[ox.Triple, ...]:
     return tuple(q.triple for q in ox.parse(path=path, format=ox.RdfFormat.TURTLE))
 
 
-def rows(pub: Published, query: str, **bindings) -> list[dict]:
-    """Browse rows: item IRI and path, label and count."""
-    return [{"iri": r["item"].value, "href": "/" + r["item"].value[len(pub.base):]
-             if r["item"].value.startswith(pub.base) else r["item"].value,
-             "label": r["label"].value, "n": int(r["n"].value)}
-            for r in pub.query(query, **bindings)]
+def overview(pub: Published) -> dict:
+    """What the landing page says of the graph: how many pairings, members and countries, and the pairings
+    per theme, Urban Agenda topic, SDG and country (from the index, so each count is of pairings)."""
+    pairings = LISTS["pairings"]
+    facets = pub.index.facet_counts(pairings, {})
+    total = {name: pub.index.page(spec, {}, spec.default_sort, False, 0, 1).total for name, spec in LISTS.items()}
+    eu = pub.index.page(LISTS["countries"], {"side": ["EU"]}, "label", False, 0, 1).total
 
+    def items(facet: str) -> list[dict]:
+        return [{"label": row["label"], "n": row["n"], "href": f"/pairings?{urlencode({facet: row['value']})}"}
+                for row in facets[facet]]
 
-def browse(pub: Published) -> dict[str, list[dict]]:
-    """The lists people browse the dataset by."""
-    t = pub.term
-    return {
-        "Thematic streams": rows(pub, BROWSE_THEMES, **{"class": t("ThematicStream"), "link": t("theme")}),
-        "Countries": rows(pub, BROWSE_COUNTRIES, hasMember=t("hasMember"), country=t("country")),
-        "Sustainable Development Goals (derived)": rows(
-            pub, BROWSE_SDGS, **{"class": ox.NamedNode(str(SDGO.Goal)), "alignment": t("alignment"),
-                                 "alignedTo": t("alignedTo")}),
-        "Urban Agenda topics (derived)": rows(
-            pub, BROWSE_THEMES, **{"class": t("UrbanAgendaTopic"), "link": t("urbanAgendaTopic")}),
-        "Quadruple-helix sectors (stakeholders)": rows(
-            pub, BROWSE_HELIX, **{"class": t("HelixSector"), "helixSector": t("helixSector")}),
-    }
-
-
-def class_counts(pub: Published) -> list[tuple[str, str, int]]:
-    """Resources per class in the data graph: (label, link, count)."""
-    counts = []
-    for row in pub.query(CLASS_COUNTS, graph="data"):
-        iri = row["class"].value
-        if iri.startswith(str(pub.minter.iuc)):
-            counts.append((iri[len(str(pub.minter.iuc)):], "/" + iri[len(pub.base):], int(row["n"].value)))
-    return counts
+    return {"total": total, "eu_countries": eu, "themes": items("theme"), "topics": items("topic"),
+            "sdgs": sorted(items("sdg"), key=lambda item: int(item["href"].rsplit("=", 1)[1])),
+            "countries": items("country")}
 
 
 def human_size(n: int) -> str:
@@ -152,7 +135,7 @@ def landing():
     formats, links = format_links(VOID_PATH)
     schema = schema_dataset(pub, catalogue_triples(pub))
     html = render_template(
-        "landing.html", pub=pub, counts=pub.once(class_counts), browse=pub.once(browse),
+        "landing.html", pub=pub, overview=pub.once(overview),
         examples=[(e.title, "/sparql?" + urlencode({"query": e.query})) for e in examples(pub.base)],
         dumps=downloads(pub), dump_path="/" + DUMP_PATH, void_path=VOID_PATH, catalogue_path=CATALOGUE_PATH,
         sitemap_path=SITEMAP_PATH, formats=formats, licence=schema["license"], schema_jsonld=script_json(schema))
@@ -173,8 +156,15 @@ def description_response(pub: Published, fmt: conneg.Format) -> Response:
 @bp.route(VOID_PATH)
 @bp.route(CATALOGUE_PATH)
 def description():
-    """The dataset description: VoID at its well-known path, DCAT-AP at the catalogue's IRI (Turtle by default)."""
-    return description_response(published(), conneg.choose(request, conneg.RDF_ONLY))
+    """The dataset description: VoID at its well-known path, DCAT-AP at the catalogue's IRI (Turtle by default);
+    a browser asking the well-known path is sent (303) to the dataset's page."""
+    pub = published()
+    fmt = conneg.choose(request, (*conneg.RDF_ONLY, "html") if request.path == VOID_PATH else conneg.RDF_ONLY)
+    if fmt.key == "html":
+        response = redirect("/doc" + pub.path_of(str(dataset_iri(pub.minter))), code=303)
+        response.headers["Vary"] = "Accept"
+        return response
+    return description_response(pub, fmt)
 
 
 @bp.route(f"/{DUMP_PATH}<filename>")

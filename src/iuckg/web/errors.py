@@ -21,9 +21,23 @@ def handle_http_error(exc: HTTPException):
     message = exc.description or exc.name
     kept = {name: value for name, value in exc.get_headers() if name in KEPT_HEADERS}
     if wants_html():
-        return render_template("error.html", code=exc.code, name=exc.name, message=message), exc.code, kept
+        return (render_template("error.html", code=exc.code, name=exc.name, message=message,
+                                suggestions=suggestions(exc.code)), exc.code, kept)
     return (f"{exc.code} {exc.name}: {message}\n", exc.code,
             {"Content-Type": "text/plain; charset=utf-8", **kept})
+
+
+def suggestions(code: int | None) -> list[dict]:
+    """For a page that is not there, the things its path names (none if the index cannot say)."""
+    if code != 404:
+        return []
+    from .graph import published
+    from .search import suggestions_for_path
+
+    try:
+        return suggestions_for_path(published(), request.path)
+    except Exception:  # an error page must not fail: without the index it has no suggestions
+        return []
 
 
 def register(app: Flask) -> None:

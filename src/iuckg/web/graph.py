@@ -11,7 +11,8 @@ from typing import Any, Callable
 import pyoxigraph as ox
 from flask import current_app
 
-from ..layout import SUMMARY_FILE
+from ..index import Index
+from ..layout import INDEX_FILE, SUMMARY_FILE
 from ..namespaces import Minter
 from ..settings import Settings
 from ..store import Backend
@@ -31,6 +32,7 @@ class Published:
     _evaluator: Evaluator | None = field(init=False, default=None)
     admission: Admission = field(init=False)
     kept_out: dict[str, list[ox.Triple]] = field(init=False)
+    index: Index = field(init=False)
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     _views: dict[Callable, Any] = field(init=False, default_factory=dict)
     _views_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
@@ -39,6 +41,7 @@ class Published:
         self.minter = Minter(self.settings.base)
         self.graph_names = self.backend.named_graphs()
         self.kept_out = kept_out_of_store(self.settings)
+        self.index = Index(Path(self.settings.dist_dir) / INDEX_FILE)
         s = self.settings
         self.admission = Admission(s.worker_share("query_workers") + s.worker_share("query_queue"),
                                    s.worker_share("queries_per_client"), self.retry_after)

@@ -60,48 +60,6 @@ SELECT ?term ?kind ?label ?definition ?domain ?range ?super WHERE {
 ORDER BY ?kind ?term
 """
 
-# Counts of resources per class in the data graph.
-CLASS_COUNTS = """
-SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?class }
-GROUP BY ?class ORDER BY DESC(?n) ?class
-"""
-
-# The concepts to browse by (theme, topic, helix sector, country, SDG goal)
-# with the number of pairings reached through ?path.
-BROWSE_THEMES = PREFIXES + """
-SELECT ?class ?link ?item ?label (COUNT(DISTINCT ?pairing) AS ?n) WHERE {
-  ?item a ?class ; skos:prefLabel ?label .
-  OPTIONAL { ?pairing ?link ?item }
-}
-GROUP BY ?class ?link ?item ?label ORDER BY ?label
-"""
-
-# Pairings per SDG goal, through their derived alignments to the goal or its targets.
-BROWSE_SDGS = PREFIXES + """
-SELECT ?class ?alignment ?alignedTo ?item ?label (COUNT(DISTINCT ?pairing) AS ?n) WHERE {
-  ?item a ?class ; skos:prefLabel ?label . FILTER (lang(?label) = "en")
-  OPTIONAL { ?pairing ?alignment ?a . ?a ?alignedTo ?target . ?target skos:broader* ?item }
-}
-GROUP BY ?class ?alignment ?alignedTo ?item ?label ORDER BY xsd:integer(STRAFTER(STR(?item), "sdg/"))
-"""
-
-# Pairings per country, through their members.
-BROWSE_COUNTRIES = PREFIXES + """
-SELECT ?hasMember ?country ?item ?label (COUNT(DISTINCT ?pairing) AS ?n) WHERE {
-  ?pairing ?hasMember ?member . ?member ?country ?item . ?item rdfs:label ?label .
-}
-GROUP BY ?hasMember ?country ?item ?label ORDER BY ?label
-"""
-
-# Stakeholders per helix sector.
-BROWSE_HELIX = PREFIXES + """
-SELECT ?class ?helixSector ?item ?label (COUNT(DISTINCT ?stakeholder) AS ?n) WHERE {
-  ?item a ?class ; skos:prefLabel ?label .
-  OPTIONAL { ?stakeholder ?helixSector ?item }
-}
-GROUP BY ?class ?helixSector ?item ?label ORDER BY ?label
-"""
-
 # Every subject of a triple (the sitemap keeps those under the base). Neither filtered nor ordered
 # here: at 10,000 pairings Oxigraph takes 1.5 s for this and two minutes with ORDER BY.
 SUBJECTS = "SELECT DISTINCT ?subject WHERE { ?subject ?p ?o }"
