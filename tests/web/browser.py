@@ -20,6 +20,8 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 DESKTOP = (1280, 900)
 PHONE = (390, 844)
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "chrome-extension", "devtools"}
 
@@ -62,6 +64,17 @@ class Browser:
         """The width of the window's layout viewport."""
         return self.driver.execute_script("return document.documentElement.clientWidth")
 
+    def axe(self) -> list[dict]:
+        """The serious and critical accessibility violations axe-core finds on the current page (WCAG 2 A/AA)."""
+        self.driver.execute_script(AXE.read_text(encoding="utf-8"))
+        result = self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',"
+            " 'best-practice']}}).then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact,"
+            " help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})))).catch(e => done(String(e)));")
+        assert isinstance(result, list), result
+        return [v for v in result if v["impact"] in SERIOUS]
+
     def shoot(self, name: str) -> Path:
         """Save a screenshot of the whole page as tests/screenshots/NAME.png."""
         SCREENSHOTS.mkdir(exist_ok=True)
@@ -101,6 +114,7 @@ def start_browser() -> Browser:
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
+    driver.set_script_timeout(60)
     driver.profile_dir = profile
     return Browser(driver)
 
