@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from .integrity import damage
-from .layout import STORE_FILE, SUMMARY_FILE
+from .layout import INDEX_FILE, STORE_FILE, SUMMARY_FILE
 from .sandbox import isolation_problem
 from .settings import DISK, Settings
 
@@ -42,6 +42,8 @@ def stale(settings: Settings) -> str | None:
         return f"{newer[0]} changed after the last build"
     if not isinstance(summary.get("files"), dict) or STORE_FILE not in summary["files"]:
         return f"{dist / SUMMARY_FILE} lists no files to check"
+    if INDEX_FILE not in summary["files"]:
+        return f"{dist} was built by an older iuckg, without the search and list index"
     return damage(dist, summary["files"])
 
 

@@ -264,3 +264,19 @@ def test_the_index_is_a_file_of_the_build_in_its_manifest(web_settings):
     summary = json.loads((web_settings.dist_dir / SUMMARY_FILE).read_text())
     assert INDEX_FILE in summary["files"]
     assert damage(web_settings.dist_dir, summary["files"]) is None
+
+
+def test_a_build_without_the_index_is_built_again_before_it_is_served(web_settings, tmp_path):
+    import shutil
+
+    from iuckg.layout import INDEX_FILE, SUMMARY_FILE
+    from iuckg.serve import stale
+
+    dist = tmp_path / "dist"
+    shutil.copytree(web_settings.dist_dir, dist, ignore=shutil.ignore_patterns("store"))
+    settings = web_settings.with_(dist_dir=dist)
+    assert stale(settings) is None
+    summary = json.loads((dist / SUMMARY_FILE).read_text())
+    del summary["files"][INDEX_FILE]
+    (dist / SUMMARY_FILE).write_text(json.dumps(summary))
+    assert "without the search and list index" in stale(settings)
