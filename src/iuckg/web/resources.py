@@ -6,13 +6,14 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, abort, redirect, render_template, request
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 
 from ..catalogue import dataset_iri
 from . import conneg
 from .catalogue import catalogue_triples
-from .describe import href_of, page_of
+from .describe import compact, href_of, page_of
 from .graph import Published, published
+from .pages import card_of
 from .queries import DESCRIBE_RESOURCE, GRAPH_CONTENTS, ONTOLOGY_TERMS
 from .rdfio import rdf_response
 
@@ -83,12 +84,15 @@ def document(path: str):
 
 
 def render_html(pub: Published, iri: str, path: str, triples: list[ox.Triple]) -> str:
-    """The HTML page of a resource (the ontology gets its documentation page)."""
-    page = page_of(iri, triples, request_languages(), pub.base)
-    common = dict(page=page, formats=alternates(path), pub=pub,
+    """The HTML page of a resource (the ontology gets its documentation page), in the language of its labels."""
+    languages = request_languages()
+    page = page_of(iri, triples, languages, pub.base)
+    common = dict(page=page, formats=alternates(path), pub=pub, lang=page.language,
                   sparql_link="/sparql?" + urlencode({"query": f"DESCRIBE <{iri}>"}))
     if iri == str(pub.minter.ontology):
         return render_template("ontology.html", terms=ontology_terms(pub), **common)
+    if not page.shape:
+        page.card = card_of(pub, page, triples, languages)
     return render_template("resource.html", **common)
 
 
@@ -107,9 +111,15 @@ def ontology_terms(pub: Published) -> dict[str, list[dict]]:
     by_kind: dict[str, list[dict]] = defaultdict(list)
     for term in terms.values():
         for key in ("domain", "range", "super"):
-            term[key] = [(value, href_of(value, pub.base)) for value in sorted(term[key])]
+            term[key] = [(value, href_of(value, pub.base), compact(value, pub.base)) for value in sorted(term[key])]
         by_kind[term["kind"]].append(term)
     return dict(by_kind)
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """The site's icon where browsers and crawlers look for it (the pages name the same SVG)."""
+    return current_app.send_static_file("favicon.svg")
 
 
 @bp.route("/<path:path>")
