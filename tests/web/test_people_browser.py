@@ -101,7 +101,7 @@ def page_types(live_server: str) -> dict[str, str]:
         "landing": base, "pairings": base + "pairings", "members": base + "members", "countries": base + "countries",
         "search": base + "search?q=san", "pairing": base + "doc/id/pairing/new-york-us--barcelona-es",
         "member": base + "doc/id/member/barcelona-es", "country": base + "doc/id/country/ESP",
-        "theme": base + "doc/id/theme/mobility-transport", "topic": base + "doc/id/topic/housing",
+        "theme": base + "doc/id/theme/mobility-transport", "topic": base + "doc/id/urban-agenda-topic/housing",
         "sdg-goal": base + "sdg/11", "sdg-target": base + "sdg/11.1", "editor": base + "sparql",
         "ontology": base + "doc/def/iuc", "dataset": base + "doc/id/dataset/iuckg", "map": base + "map",
         "charts": base + "charts", "not-found": base + "id/member/medellin",
