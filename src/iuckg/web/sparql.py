@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template, request
-from werkzeug.exceptions import NotAcceptable, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, NotAcceptable, ServiceUnavailable
 
 from ..guard import QueryRefused
 from ..namespaces import GRAPH_NAMES, SD
@@ -124,7 +125,7 @@ def evaluate(req: ProtocolRequest, results: conneg.Format | None, graph: conneg.
     except SyntaxError as exc:
         if looks_like_update(req.query):
             abort(400, READ_ONLY)
-        abort(400, f"SPARQL syntax error: {exc}")
+        abort(400, f"SPARQL syntax error {readable_syntax_error(str(exc), req.query)}")
     except EngineError as exc:
         abort(400, f"the query could not be evaluated: {exc}")
     except QueryTooLarge as exc:
@@ -135,6 +136,91 @@ def evaluate(req: ProtocolRequest, results: conneg.Format | None, graph: conneg.
         busy(str(exc), pub.retry_after)
     except ClientGone as exc:
         abort(Response(f"{exc}\n", status=499, content_type="text/plain; charset=utf-8"))
+
+
+# Oxigraph's parser says "error at LINE:COLUMN: expected ALTERNATIVES" (columns count characters, from 1).
+PARSER_MESSAGE = re.compile(r"error at (\d+):(\d+): expected (?:one of )?(.*)", re.DOTALL)
+# One alternative: a character class [...], a quoted token "...", or a bare word or message.
+ALTERNATIVE = re.compile(r"""\[(?:'(?:\\.|[^'\\])*'|[^\]'])*\]|"(?:\\.|[^"\\])*"|[^,\["]+""")
+SINGLE_CHARACTER = re.compile(r"\['((?:\\.|[^'\\])+)'\]")
+MOST_ALTERNATIVES = 12
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+EXCERPT = 36  # characters of the faulty line shown either side of the error
+
+
+def alternative_text(alternative: str) -> str | None:
+    """How one expected alternative reads: a token, a kind of character, or None for "any character"."""
+    if alternative == "[_]":
+        return None
+    if single := SINGLE_CHARACTER.fullmatch(alternative):
+        return quoted(single.group(1).replace("\\\\", "\\").replace("\\'", "'"))
+    if alternative.startswith("["):
+        return "a digit" if alternative == "['0'..='9']" else "a name character"
+    if alternative.startswith('"'):
+        token = alternative[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        return quoted(token)
+    return alternative
+
+
+def quoted(token: str) -> str:
+    """A punctuation token in quotes that are not part of it."""
+    return f"'{token}'" if '"' in token else f'"{token}"'
+
+
+def line_of(query: str, line: int) -> str:
+    """Line LINE (from 1) of a query, counted as the parser counts lines: at line feeds."""
+    lines = query.split("\n")
+    return lines[max(1, min(line, len(lines))) - 1].rstrip("\r")
+
+
+def excerpt(query: str, line: int, column: int) -> str:
+    """The faulty line of a query, cut around the error, with a caret under the column."""
+    text = CONTROL.sub("\ufffd", line_of(query, line).expandtabs(1))
+    start = max(0, column - 1 - EXCERPT)
+    end = column - 1 + EXCERPT
+    shown = ("…" if start else "") + text[start:end] + ("…" if len(text) > end else "")
+    gutter = f"{line} | "
+    return f"{gutter}{shown}\n{' ' * (len(gutter) - 2)}| {' ' * (column - 1 - start + (1 if start else 0))}^"
+
+
+def undeclared_prefix(query: str, line: int, column: int) -> str:
+    """The prefix of the prefixed name that ends where the parser stopped."""
+    before = line_of(query, line)[:column - 1]
+    found = re.search(r"([^\s:(){}\[\]<>;,./^|!]*):[^\s:]*$", before)
+    return found.group(1) if found else ""
+
+
+def readable_syntax_error(message: str, query: str) -> str:
+    """A parser message made short: where the error is and what was expected, character classes named, not listed."""
+    parsed = PARSER_MESSAGE.fullmatch(message.strip())
+    if not parsed:
+        return ": " + message[:500]
+    line, column = int(parsed.group(1)), int(parsed.group(2))
+    texts, other = [], False
+    for alternative in (a.strip() for a in ALTERNATIVE.findall(parsed.group(3))):
+        if not alternative:
+            continue
+        text = alternative_text(alternative)
+        other |= text is None
+        if text is not None and text not in texts:
+            texts.append(text)
+    where = f"at line {line}, column {column}"
+    problems = [t for t in texts if " " in t and not t.startswith(("'", '"', "a "))]
+    if "Prefix not found" in problems:
+        prefix = undeclared_prefix(query, line, column)
+        said = f"the prefix {prefix}: is not declared; add PREFIX {prefix}: <...>"
+    elif problems:
+        said = "; ".join(problems)
+    elif not texts:
+        said = "unexpected character"
+    else:
+        shown = texts[:MOST_ALTERNATIVES]
+        more = other or len(texts) > len(shown)
+        if len(shown) == 1 and not more:
+            said = f"expected {shown[0]}"
+        else:
+            said = "expected one of " + ", ".join(shown) + (", …" if more else "")
+    return f"{where}: {said}\n{excerpt(query, line, column)}"
 
 
 def looks_like_update(query: str) -> bool:
@@ -149,18 +235,33 @@ def endpoint():
     req = read_request()
     if req.query is None:
         return service_description()
-    check_limits(req)
     results = optional_choice(conneg.RESULTS + ("html",))
     graph = optional_choice(conneg.RDF_ONLY + ("html",))
-    if results is None and graph is None:
-        conneg.choose(request, conneg.RESULTS + conneg.RDF_ONLY)  # aborts with 406
-    kind, body = evaluate(req, results, graph)
+    try:
+        check_limits(req)
+        if results is None and graph is None:
+            conneg.choose(request, conneg.RESULTS + conneg.RDF_ONLY)  # aborts with 406
+        kind, body = evaluate(req, results, graph)
+    except HTTPException as exc:
+        if exc.code in EDITOR_ERRORS and wants_editor(results, graph):
+            return editor(req.query, error=exc.description, status=exc.code)
+        raise
     fmt = results if kind in ("boolean", "solutions") else graph
     if fmt is None:
         abort(406, f"a {kind} result cannot be given in any media type the request accepts")
     if fmt.key == "html":
         return editor(req.query, kind, body)
     return Response(body, content_type=content_type(fmt), headers={"Vary": "Accept"})
+
+
+# Errors about the query itself, which the editor shows above the query it keeps (503s keep their own page).
+EDITOR_ERRORS = (400, 413)
+
+
+def wants_editor(results: conneg.Format | None, graph: conneg.Format | None) -> bool:
+    """Whether the client asked for the editor page: HTML is the only format it accepts for any answer."""
+    chosen = [fmt for fmt in (results, graph) if fmt is not None]
+    return bool(chosen) and all(fmt.key == "html" for fmt in chosen)
 
 
 def prefixes_of() -> dict[str, str]:
@@ -217,16 +318,29 @@ def result_table(kind: str, answer: Table | bool, base: str) -> dict:
     return {"columns": list(answer.columns), "rows": rows, "truncated": answer.truncated, "graph": kind == "graph"}
 
 
-def editor(query: str | None, kind: str | None = None, answer: Table | bool | None = None):
-    """The query editor page, with a table of results when a query was run."""
+def editor(query: str | None, kind: str | None = None, answer: Table | bool | None = None,
+           error: str | None = None, status: int = 200):
+    """The query editor page, with a table of results when a query was run, or the error that stopped it."""
     pub = published()
     table = result_table(kind, answer, pub.base) if kind is not None else None
     downloads = []
-    if query is not None:
+    if query is not None and error is None:
         keys = conneg.RDF_ONLY if kind == "graph" else conneg.RESULTS
         downloads = [(conneg.FORMATS[k].label, "?" + urlencode({"query": query, "format": k})) for k in keys]
-    html = render_template("sparql.html", query=query, table=table, downloads=downloads,
-                           examples=examples(pub.base), pub=pub)
-    return Response(html, content_type="text/html; charset=utf-8",
+    all_examples = examples(pub.base)
+    html = render_template("sparql.html", query=query, table=table, downloads=downloads, error=error,
+                           examples=all_examples, pub=pub, settings=editor_settings(pub.base, all_examples))
+    return Response(html, status=status, content_type="text/html; charset=utf-8",
                     headers={"Vary": "Accept",
                              "Link": f'<{request.base_url}>; rel="alternate"; type="text/turtle"'})
+
+
+def editor_settings(base: str, shown: list) -> dict:
+    """What the JavaScript editor needs from the server: the base, prefixes, examples and download formats."""
+    return {
+        "base": base,
+        "prefixes": prefixes_of(),
+        "examples": [{"title": e.title, "query": e.query} for e in shown],
+        "downloads": {group: [{"label": conneg.FORMATS[k].label, "format": k} for k in keys]
+                      for group, keys in (("results", conneg.RESULTS), ("graph", conneg.RDF_ONLY))},
+    }
