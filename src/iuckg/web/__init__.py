@@ -14,7 +14,7 @@ from .graph import Published
 def create_app(settings: Settings | None = None, store: ox.Store | Backend | None = None) -> Flask:
     """Create the web application over a store (the backend the settings name when not given)."""
     from ..store import OxigraphBackend, open_backend
-    from . import caching, catalogue, errors, lists, resources, sdg, search, sitemap, sparql
+    from . import caching, catalogue, errors, lists, maps, resources, sdg, search, sitemap, sparql
 
     settings = settings or Settings()
     app = Flask(__name__)
@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None, store: ox.Store | Backend | Non
     app.register_blueprint(sdg.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(lists.bp)
+    app.register_blueprint(maps.bp)
     app.register_blueprint(resources.bp)
     return app
 
