@@ -501,6 +501,11 @@ class Index:
             return []
         return self.db.execute(SEARCH, (expression, limit)).fetchall()
 
+    def paths(self, kinds: tuple[str, ...]) -> list[str]:
+        """The paths of every findable thing of some kinds (the SDG pages of the sitemap, say)."""
+        rows = self.db.execute(f"SELECT path FROM search WHERE kind IN ({', '.join('?' * len(kinds))})", kinds)
+        return sorted(row[0] for row in rows)
+
     def data(self, spec: ListSpec) -> ListData:
         """The in-memory data of a list (read from the file by the first request that needs it)."""
         with self._lock:

@@ -330,8 +330,14 @@ def test_sitemap_lists_the_page_of_every_resource_and_each_answers_200(client):
     urls = locations(client.get("/sitemap.xml"))
     subjects = {row["s"].split("#")[0] for row in select(
         client, f'SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{BASE}")) }}')}
-    assert set(urls) == {BASE + "doc/" + s[len(BASE):] if s != BASE else BASE for s in subjects}
-    assert BASE + "doc/id/member/barcelona-es" in urls and len(urls) > 1000
+    documents = {BASE + "doc/" + s[len(BASE):] if s != BASE else BASE for s in subjects}
+    goals_and_targets = {BASE + "sdg/" + row["t"].rsplit("/", 1)[1] for row in select(
+        client, f"SELECT DISTINCT ?t WHERE {{ ?p <{BASE}def/iuc#alignment>/<{BASE}def/iuc#alignedTo> ?a . "
+                "?a <http://www.w3.org/2004/02/skos/core#broader>? ?t "
+                "FILTER STRSTARTS(STR(?t), 'http://metadata.un.org/sdg/') }")}  # the goals of targets too
+    people = {BASE + p for p in ("pairings", "members", "countries", "map", "charts", "sparql")}
+    assert set(urls) == documents | goals_and_targets | people
+    assert BASE + "doc/id/member/barcelona-es" in urls and BASE + "sdg/11.1" in urls and len(urls) > 1000
     failures = [(url, status) for url in urls
                 if (status := client.get(url[len(BASE) - 1:], headers={"Accept": "text/html"}).status_code) != 200]
     assert failures == []

@@ -38,11 +38,19 @@ def create_app(settings: Settings | None = None, store: ox.Store | Backend | Non
 
 def warm_up(app: Flask) -> None:
     """Compute the views over the whole store that pages keep (landing page, sitemap) before anyone asks."""
+    from ..index import LISTS
     from .catalogue import overview
+    from .charts import figures
+    from .geography import map_index
     from .sitemap import page_urls
 
     pub = app.extensions["iuckg"]
-    for view in (overview, page_urls):
+    for spec in LISTS.values():
+        try:
+            pub.index.data(spec)
+        except Exception as exc:  # no index file: the lists say so when asked
+            app.logger.warning("reading the list %s failed: %s", spec.name, exc)
+    for view in (overview, page_urls, map_index, figures):
         try:
             pub.once(view)
         except Exception as exc:  # a store that does not answer now: the first request asks again

@@ -18,6 +18,7 @@ from ..layout import DUMP_FILES, DUMP_PATH, PART_DUMPS
 from ..namespaces import SCHEMA, SDGO
 from . import conneg
 from .examples import examples
+from .geography import landing_map
 from .graph import Published, published
 from .rdfio import rdf_response
 
@@ -135,7 +136,7 @@ def landing():
     formats, links = format_links(VOID_PATH)
     schema = schema_dataset(pub, catalogue_triples(pub))
     html = render_template(
-        "landing.html", pub=pub, overview=pub.once(overview),
+        "landing.html", pub=pub, overview=pub.once(overview), world=landing_map(pub),
         examples=[(e.title, "/sparql?" + urlencode({"query": e.query})) for e in examples(pub.base)],
         dumps=downloads(pub), dump_path="/" + DUMP_PATH, void_path=VOID_PATH, catalogue_path=CATALOGUE_PATH,
         sitemap_path=SITEMAP_PATH, formats=formats, licence=schema["license"], schema_jsonld=script_json(schema))

@@ -18,6 +18,10 @@ SITEMAP_SIZE = 50_000
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
+# Pages for people that are no resource's document.
+PEOPLE_PAGES = ("/pairings", "/members", "/countries", "/map", "/charts", "/sparql")
+
+
 def page_urls(pub: Published) -> list[str]:
     """The page of every resource under the base that has a description (hash IRIs share their page)."""
     urls = set()
@@ -26,6 +30,8 @@ def page_urls(pub: Published) -> list[str]:
         if isinstance(subject, ox.NamedNode) and subject.value.startswith(pub.base):
             path = subject.value.split("#", 1)[0][len(pub.base):]
             urls.add(f"{pub.base}doc/{path}" if path else pub.base)
+    urls.update(pub.base + path.lstrip("/") for path in PEOPLE_PAGES)
+    urls.update(pub.base + path.lstrip("/") for path in pub.index.paths(("sdg", "target")))
     return sorted(urls)
 
 
