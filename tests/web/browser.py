@@ -26,6 +26,18 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 LOCAL_SCHEMES = {"data", "blob", "about", "chrome", "chrome-extension", "devtools"}
 
 
+DOCS_IMAGES = SCREENSHOTS.parent.parent / "docs" / "images"
+
+
+def publish_image(screenshot: Path, name: str) -> None:
+    """Copy a screenshot to the README's images (docs/images/NAME) when IUCKG_DOCS_IMAGES=1 asks for it:
+    a test run leaves the committed images alone."""
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if os.environ.get("IUCKG_DOCS_IMAGES") == "1":
+        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(screenshot, DOCS_IMAGES / name)
+
+
 class Browser:
     """A Selenium-driven Chromium that knows every URL its pages asked for."""
 

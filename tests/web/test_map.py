@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 import urllib.error
 import urllib.parse
@@ -20,12 +19,11 @@ from flask import render_template_string
 from iuckg.web import geography
 from iuckg.web.geography import landing_map, member_map, pairing_map, places
 
-from .browser import DESKTOP, PHONE, SCREENSHOTS
+from .browser import DESKTOP, PHONE, SCREENSHOTS, publish_image
 
 STATIC = Path(geography.__file__).resolve().parent / "static"
 VENDORED = {"world-atlas": ["countries-110m.json"], "d3-geo": ["d3-geo.min.js"], "d3-array": ["d3-array.min.js"],
             "topojson-client": ["topojson-client.min.js"]}
-DOCS_IMAGE = SCREENSHOTS.parent.parent / "docs" / "images" / "map.png"
 MAX_IMAGE_BYTES = 300_000
 MACRO = '{% from "_map.html" import world_map %}{{ world_map(data, "A caption") }}'
 
@@ -296,8 +294,7 @@ def test_world_map_in_the_browser(page, live_server):
     figure = SCREENSHOTS / "map-figure.png"
     page.find_element(By.CSS_SELECTOR, "figure.world-map").screenshot(str(figure))
     assert figure.stat().st_size < MAX_IMAGE_BYTES, "small enough for the README"
-    DOCS_IMAGE.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(figure, DOCS_IMAGE)
+    publish_image(figure, "map.png")
 
 
 @pytest.mark.live

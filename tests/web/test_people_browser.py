@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from .browser import PHONE
+from .browser import DESKTOP, PHONE, SCREENSHOTS, publish_image
 
 pytestmark = [pytest.mark.live, pytest.mark.browser]
 
@@ -129,3 +129,18 @@ def test_the_foreign_request_check_sees_a_request_to_another_host(browser):
     browser.get('data:text/html,<img src="http://192.0.2.1/pixel.png">')
     assert any("192.0.2.1" in url for url in browser.foreign_requests())
     browser.requested.clear()
+
+
+def test_the_readme_picture_of_the_landing_page(page, live_server):
+    """The landing page as a visitor first sees it (the window, not the whole page), map drawn."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page.width(DESKTOP)
+    page.get(live_server)
+    WebDriverWait(page.driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, "svg.map-links a"))
+    path = SCREENSHOTS / "landing-window.png"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.save_screenshot(str(path))
+    assert path.stat().st_size < 400_000
+    publish_image(path, "landing.png")
