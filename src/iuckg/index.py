@@ -305,7 +305,7 @@ class Writer:
                 self.facet("pairing", n, "theme", p["theme"], p["theme_label"])
             for country, label in countries.items():
                 self.facet("pairing", n, "country", country, label)
-            for target, kind in alignments.get(iri, ()):
+            for target, kind in sorted(alignments.get(iri, ())):
                 if kind == "sdg":
                     self.facet("pairing", n, "sdg", target, sdg_labels[target][0])
                 elif kind == "topic":
