@@ -424,15 +424,26 @@ def test_the_build_does_not_import_the_reference_data():
     assert result.stdout.strip() == "[]"
 
 
+def map_places(html: str) -> list[dict]:
+    """The places of the map data a page embeds."""
+    import json
+    import re
+
+    return json.loads(re.search(r'<script type="application/json" id="map-data">(.*?)</script>', html, re.S)[1])["places"]
+
+
 def test_a_member_page_shows_its_links_and_a_map_at_its_coordinates(built, build_settings):
     from iuckg.web import create_app
 
     client = create_app(build_settings).test_client()
     html = client.get("/doc/id/member/kochi-in", headers={"Accept": "text/html"}).get_data(as_text=True)
-    assert '<circle cx="76.26022" cy="-9.93988" r="3" class="marker"/>' in html
+    place = map_places(html)[0]
+    assert (place["lat"], place["long"]) == (9.94, 76.26) and not place.get("approximate")  # 9.93988, 76.26022
     assert '<a href="https://sws.geonames.org/1273874/"' in html
     assert '"sameAs": ["https://sws.geonames.org/1273874/"]' in html
     html = client.get("/doc/id/member/ljubljana-si", headers={"Accept": "text/html"}).get_data(as_text=True)
-    assert 'id="map"' not in html and "sws.geonames.org" not in html
+    place = map_places(html)[0]
+    assert place["approximate"] and "lat" not in place and "centre of Slovenia" in place["note"]
+    assert "sws.geonames.org" not in html
     assert "Curation note" in html  # the reason is in the RDF: pages show only that there is a note
     assert "no GeoNames feature of a kind a region is" not in html

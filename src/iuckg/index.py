@@ -130,7 +130,7 @@ SIDES = {True: "EU", False: "partner", None: "unknown"}
 
 def joined(values) -> str:
     """Distinct values joined with '; ', in UCA order."""
-    return "; ".join(sorted(set(values), key=collation_key))
+    return "; ".join(sorted(set(values), key=lambda v: (collation_key(v), v)))
 
 
 @dataclass
@@ -157,8 +157,10 @@ def write_index(quads: bytes, base: str, path: Path) -> None:
     store.bulk_load(quads, format=ox.RdfFormat.N_QUADS)
     prefixes = PREFIXES.format(iuc=str(Minter(base).iuc))
 
-    def select(text: str):
-        return store.query(prefixes + text, use_default_graph_as_union=True)
+    def select(text: str) -> list:
+        # in a fixed order: Oxigraph's answers come in an order that may change from process to process
+        return sorted(store.query(prefixes + text, use_default_graph_as_union=True),
+                      key=lambda row: tuple("" if v is None else str(v) for v in row))
 
     path.unlink(missing_ok=True)
     db = sqlite3.connect(path)
@@ -219,7 +221,7 @@ class Writer:
     def rank(self, table: str, column: str, key: str) -> None:
         """Fill a key column with each row's rank in the Unicode Collation Algorithm's order of a text column."""
         rows = self.db.execute(f"SELECT rowid, {column} FROM {table}").fetchall()
-        order = sorted({value for _, value in rows}, key=lambda v: collation_key(v or ""))
+        order = sorted({value for _, value in rows}, key=lambda v: (collation_key(v or ""), v or ""))
         ranks = {value: n for n, value in enumerate(order)}
         self.db.executemany(f"UPDATE {table} SET {key} = ? WHERE rowid = ?", ((ranks[v], i) for i, v in rows))
 
@@ -280,7 +282,7 @@ class Writer:
         for row in self.select(NAMED):
             if row["kind"].value == "topic":
                 topic_labels.setdefault(row["thing"].value, row["label"].value)
-        order = sorted(pairings, key=lambda iri: collation_key(pairings[iri]["label"]))
+        order = sorted(pairings, key=lambda iri: (collation_key(pairings[iri]["label"]), iri))
         for n, iri in enumerate(order, start=1):
             p = pairings[iri]
             eu, partner = self.side_order(iri, sides)
@@ -315,7 +317,7 @@ class Writer:
 
     def write_members(self, member_rows, sides, pairings, alt) -> None:
         """The members list, its facets and the members' search entries."""
-        order = sorted(member_rows, key=lambda iri: collation_key(member_rows[iri]["label"]))
+        order = sorted(member_rows, key=lambda iri: (collation_key(member_rows[iri]["label"]), iri))
         for n, iri in enumerate(order, start=1):
             m = member_rows[iri]
             partners = {}
@@ -347,7 +349,7 @@ class Writer:
                                                     "members": set(), "pairings": set()})
             c["members"].add(iri)
             c["pairings"].update(m["pairings"])
-        order = sorted(countries, key=lambda iri: collation_key(countries[iri]["label"]))
+        order = sorted(countries, key=lambda iri: (collation_key(countries[iri]["label"]), iri))
         for n, iri in enumerate(order, start=1):
             c = countries[iri]
             side = SIDES[c["eu"]]
@@ -368,7 +370,7 @@ class Writer:
             if row["pairing"] is not None and row["pairing"].value in pairings:
                 contexts[key[0]] = pairings[row["pairing"].value]["label"]
         for (iri, kind), labels in names.items():
-            label = min(labels, key=collation_key)
+            label = min(labels, key=lambda v: (collation_key(v), v))
             self.find(labels, label, kind, iri, contexts.get(iri, ""))
 
 

@@ -86,10 +86,11 @@ def test_landing_page_counts_pairings_members_and_countries_in_plain_words(clien
     members = select(client, "SELECT (COUNT(DISTINCT ?m) AS ?n) { ?p iuc:hasSide/iuc:sideMember ?m }")[0]["n"]
     countries = select(client, "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?p iuc:hasSide/iuc:sideMember/iuc:country ?c }")[0]["n"]
     page = parsed(client, "/")
-    texts = {text: href for href, text in page.links}
+    texts = {" ".join(text.split()): href for href, text in page.links}
     assert texts[f"{pairings} pairings"] == "/pairings"
     assert texts[f"{members} cities and regions"] == "/members"
-    assert texts[f"{countries} countries"] == "/countries"
+    eu = select(client, "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?c iuc:euMemberState true }")[0]["n"]
+    assert texts[f"{countries} countries ({eu} in the EU, {int(countries) - int(eu)} partners)"] == "/countries"
 
 
 def test_landing_page_counts_pairings_per_theme_and_topic_not_themes(client):
