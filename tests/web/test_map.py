@@ -15,6 +15,7 @@ from pathlib import Path
 import pycountry
 import pytest
 from flask import render_template_string
+from markupsafe import escape as html_escape
 
 from iuckg.web import geography
 from iuckg.web.geography import landing_map, member_map, pairing_map, places
@@ -25,6 +26,8 @@ STATIC = Path(geography.__file__).resolve().parent / "static"
 VENDORED = {"world-atlas": ["countries-110m.json"], "d3-geo": ["d3-geo.min.js"], "d3-array": ["d3-array.min.js"],
             "topojson-client": ["topojson-client.min.js"]}
 MAX_IMAGE_BYTES = 300_000
+PAGE_BUDGET = 100_000  # bytes of the HTML of any page
+LANDING_BUDGET = 500_000  # bytes Chromium transfers for the landing page and all it loads, compressed
 MACRO = '{% from "_map.html" import world_map %}{{ world_map(data, "A caption") }}'
 
 
@@ -71,17 +74,22 @@ def atlas_ids() -> set[str]:
 
 
 class Page(HTMLParser):
-    """The map data, table rows and script and stylesheet URLs of a rendered page."""
+    """The map data (embedded, or where map.js fetches it), table rows, links of the text alternative and
+    script and stylesheet URLs of a rendered page."""
 
     def __init__(self, html: str) -> None:
         super().__init__()
-        self.data, self.rows, self.assets, self.svg = None, 0, [], []
-        self._in_data = self._in_body = False
+        self.data, self.src, self.rows, self.assets, self.svg, self.links = None, None, 0, [], [], []
+        self._in_data = self._in_body = self._in_text = False
         self.details_open = None
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
+        if tag == "figure" and "world-map" in a.get("class", ""):
+            self.src = a.get("data-src")
+        elif tag == "a" and self._in_text:
+            self.links.append(a["href"])
         if tag == "script" and a.get("type") == "application/json" and a.get("id") == "map-data":
             self._in_data = True
         elif tag == "script" and "src" in a or tag == "link" and a.get("rel") == "stylesheet":
@@ -91,12 +99,13 @@ class Page(HTMLParser):
         elif tag == "tr" and self._in_body:
             self.rows += 1
         elif tag == "details" and "map-text" in a.get("class", ""):
-            self.details_open = "open" in a
+            self.details_open, self._in_text = "open" in a, True
         elif tag == "svg":
             self.svg.append(a)
 
     def handle_endtag(self, tag):
         self._in_body = self._in_body and tag != "tbody"
+        self._in_text = self._in_text and tag != "details"
 
     def handle_data(self, data):
         if self._in_data:
@@ -140,29 +149,74 @@ def test_vendored_files_have_their_licences_and_are_served(client):
         assert f"## {package}" in readme
 
 
-def test_landing_map_has_every_pairing_and_its_members(app):
+def coordinates_of(pub) -> dict[str, tuple[float, float]]:
+    """The WGS84 longitude and latitude the graph gives each member that has them."""
+    rows = select(pub, """PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
+        SELECT ?m ?lat ?long WHERE { ?m geo:lat ?lat ; geo:long ?long }""")
+    return {r["m"]: (float(r["long"]), float(r["lat"])) for r in rows}
+
+
+def test_landing_map_data_is_fetched_compact_with_every_pairing_and_its_members(app, client):
     pub = app.extensions["iuckg"]
     page = render(app, landing_map(pub))
-    data, expected, members = page.data, pairings_of(pub), members_of(pub)
-    assert len(data["pairings"]) == len(expected) == page.rows
+    assert page.data is None and page.src == "/map/pairings.json"  # not embedded: map.js fetches it
+    answer = client.get(page.src)
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    assert answer.data == geography.landing_json(pub) and geography.landing_json(pub) is geography.landing_json(pub)  # serialised once
+    data, expected, members, points = answer.json, pairings_of(pub), members_of(pub), coordinates_of(pub)
+    assert data["mode"] == "landing"
+    assert len(data["pairings"]) == len(expected) == page.rows > 0
     assert page.details_open is True  # the text alternative shows without JavaScript
     assert page.svg[0]["role"] == "img" and "pairings" in page.svg[0]["aria-label"]
-    labels = {members[m]["label"] for ms in expected.values() for m in ms}
-    by_label = {}
-    for p in data["pairings"]:
-        assert p["href"].startswith("/id/pairing/")
-        iri = pub.base + p["href"][1:]
-        assert len(p["sides"]) == 2 and all(p["sides"])
-        shown = [data["places"][i]["label"] for side in p["sides"] for i in side]
-        assert sorted(shown) == sorted(members[m]["label"] for m in expected[iri])
-        assert 0 <= p["theme"] < len(data["themes"])
-        by_label[p["label"]] = p
-    assert {pl["label"] for pl in data["places"]} == labels
+    by_path = {pub.path_of(m): m for m in members}
+    for place in data["places"]:
+        member = by_path[place[3]]
+        assert place[2] == members[member]["label"]
+        if member in points:  # at the graph's coordinates, to 0.01 degree
+            assert len(place) == 4 and place[:2] == pytest.approx(points[member], abs=0.005 + 1e-9)
+        else:  # at the centre of its country: map.js computes it from the outline
+            assert place[:2] == [None, None] and place[4] in atlas_ids() and len(place) == 5
+            assert data["countries"][place[4]] == places(pub)[member].country
+    assert {by_path[p[3]] for p in data["places"]} == {m for ms in expected.values() for m in ms}
+    for sides, theme, path in data["pairings"]:
+        assert path.startswith("/id/pairing/")
+        assert len(sides) == 2 and all(sides)
+        shown = [by_path[data["places"][i][3]] for side in sides for i in side]
+        assert sorted(shown) == sorted(expected[pub.base + path[1:]])
+        assert 0 <= theme < len(data["themes"])
+    assert len({p[2] for p in data["pairings"]}) == len(expected)
     assert sum(t["n"] for t in landing_map(pub)["themes"]) == len(expected)
     assert all(re.fullmatch(r"#[0-9A-Fa-f]{6}", t["colour"]) for t in data["themes"])
     # told apart without colour: each stream has its own dash pattern
     assert len({t["dash"] for t in data["themes"]}) == len(data["themes"]) > 1
     assert all(a.startswith("/static/") for a in page.assets)
+    # cached by the browser: the second time, a 304 without the body
+    again = client.get(page.src, headers={"If-None-Match": answer.headers["ETag"]})
+    assert again.status_code == 304 and not again.data
+
+
+def test_landing_page_stays_small_and_summarises_many_pairings(app, client, monkeypatch):
+    pub = app.extensions["iuckg"]
+    n = len(pairings_of(pub))
+    for path in ("/", "/map"):
+        html = client.get(path, headers={"Accept": "text/html"})
+        assert html.status_code == 200 and len(html.data) < PAGE_BUDGET
+        assert Page(html.text).rows == n  # a small graph: a table of every pairing
+    monkeypatch.setattr(geography, "TABLE_LIMIT", n - 1)  # as if the graph had more pairings than a table holds
+    for path in ("/", "/map"):
+        html = client.get(path, headers={"Accept": "text/html"})
+        page = Page(html.text)
+        assert html.status_code == 200 and page.rows == 0 and page.details_open is True
+        assert "per thematic stream" in html.text and "links to the list of pairings" in page.svg[0]["aria-label"]
+        assert "/pairings" in page.links  # the list of every pairing is the map's text version
+        listed = [link for link in page.links if link.startswith("/pairings?theme=")]
+        streams = [t for t in landing_map(pub)["themes"] if t["list"]]
+        assert listed == [t["list"] for t in streams] and listed
+        for stream in streams:  # each stream's link lists as many pairings as the summary says
+            query = urllib.parse.urlsplit(stream["list"]).query
+            assert client.get("/pairings.json?" + query).json["total"] == stream["n"] > 0
+            assert f">{html_escape(stream['label'])}</a>:\n{stream['n']:,} pairing" in html.text
+        assert sum(t["n"] for t in landing_map(pub)["themes"]) == n
 
 
 def test_pairing_and_member_maps(app):
@@ -226,14 +280,15 @@ def wait_drawn(page, timeout: float = 15) -> None:
 # In the page: whether each hollow (approximate) dot lies in the outline of its place's country.
 APPROXIMATE_INSIDE = """
 const done = arguments[arguments.length - 1];
-const data = JSON.parse(document.getElementById('map-data').textContent);
-const approximate = data.places.filter((p) => p.approximate);
-fetch(document.querySelector('figure.world-map').dataset.atlas).then((r) => r.json()).then((topology) => {
+const figure = document.querySelector('figure.world-map');
+Promise.all([figure.dataset.src, figure.dataset.atlas].map((url) => fetch(url).then((r) => r.json())))
+.then(([data, topology]) => {
+  const approximate = data.places.filter((p) => p[1] === null);  // [null, null, label, path, outline]
   const byId = new Map(topojson.feature(topology, topology.objects.countries).features.map((f) => [f.id, f]));
   const dots = [...document.querySelectorAll('svg circle.place.approximate[data-lon]')];
   done({expected: approximate.length, dots: dots.map((c, i) => {
     const place = approximate[i];
-    return [place.label, d3.geoContains(byId.get(place.outline), [+c.dataset.lon, +c.dataset.lat])];
+    return [place[2], d3.geoContains(byId.get(place[4]), [+c.dataset.lon, +c.dataset.lat])];
   })});
 });
 """
@@ -295,6 +350,50 @@ def test_world_map_in_the_browser(page, live_server):
     page.find_element(By.CSS_SELECTOR, "figure.world-map").screenshot(str(figure))
     assert figure.stat().st_size < MAX_IMAGE_BYTES, "small enough for the README"
     publish_image(figure, "map.png")
+
+
+def transferred(page) -> int:
+    """Bytes transferred (compressed, as sent: DevTools encodedDataLength) since the performance log was last
+    read; the URLs asked are kept for the `page` fixture's check that no other host was asked."""
+    total = 0
+    for entry in page.driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            page.requested.append(message["params"]["request"]["url"])
+        elif message["method"] == "Network.loadingFinished":
+            total += message["params"]["encodedDataLength"]
+    return int(total)
+
+
+@pytest.mark.live
+@pytest.mark.browser
+def test_landing_map_in_the_browser(page, live_server):
+    from selenium.webdriver.common.by import By
+
+    iuc = live_server + "def/iuc#"
+    rows = live_select(live_server, f"SELECT DISTINCT ?p WHERE {{ ?p a ?c . "
+                                    f"?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{iuc}Pairing> }}")
+    expected = sorted("/" + r["p"].removeprefix(live_server) for r in rows)
+    page.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": True})
+    try:
+        page.drain()
+        page.get(live_server)
+        wait_drawn(page)
+        # every pairing is one arc, a link to its pairing's page, holding one path
+        hrefs = page.execute_script("return [...document.querySelectorAll('figure.world-map svg a.arc')]"
+                                    ".map((a) => a.getAttribute('href'))")
+        assert sorted(hrefs) == expected and expected
+        assert not page.find_elements(By.CSS_SELECTOR, "figure.world-map a.arc > path:nth-of-type(2)")
+        assert page.execute_script("return performance.getEntriesByName('map-draw').length") >= 1
+        time.sleep(0.5)  # what loads after the map (nothing should)
+        assert transferred(page) < LANDING_BUDGET
+    finally:
+        page.execute_cdp_cmd("Network.setCacheDisabled", {"cacheDisabled": False})
+    page.width(PHONE)
+    page.get(live_server)
+    wait_drawn(page)
+    assert page.scroll_width() <= page.inner_width(), f"the landing page scrolls sideways at {PHONE[0]} px"
+    assert len(page.find_elements(By.CSS_SELECTOR, "figure.world-map svg a.arc")) == len(expected)
 
 
 @pytest.mark.live

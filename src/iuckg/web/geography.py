@@ -9,6 +9,8 @@ approximate, with the reason shown to people. A member with neither is listed as
 The three views (`landing_map`, `pairing_map`, `member_map`) are dicts for the `world_map` macro of
 `_map.html`; they are cut from one index of the whole store (`map_index`), computed once (`Published.once`),
 so a view runs no query. Call them directly, not through `Published.once` (whose lock is not re-entrant).
+The map of every pairing is not embedded in the page: map.js fetches it from /map/pairings.json, whose
+compact bytes (`world_json`) the index keeps, serialised once.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pycountry
 
@@ -64,6 +67,10 @@ CLASS_LABELS = PREFIXES + "SELECT ?class ?label WHERE { ?class a owl:Class ; rdf
 STYLES = (("#0072B2", ""), ("#D55E00", "7 3"), ("#009E73", "2 3"), ("#CC79A7", "9 3 2 3"),
           ("#E69F00", "4 2"), ("#56B4E9", "12 4"))
 UNSTREAMED = {"label": "No thematic stream", "href": None, "colour": "#666666", "dash": "1 3"}
+
+# Beyond this many pairings, the text beside the map of every pairing is their number per stream, with links
+# to the list of pairings (the text version of the map), not a table of each: the page stays small.
+TABLE_LIMIT = 150
 
 
 @dataclass(frozen=True)
@@ -171,14 +178,20 @@ def map_index(pub: Published) -> dict:
         p["sides"].setdefault(int(r["order"].value), set()).add(r["member"].value)  # 1 or 2 (the shapes say)
         if r["stream"] is not None:
             p["streams"].add(r["stream"].value)
-    return {"places": places(pub), "themes": themes(pub),
-            "pairings": dict(sorted(pairings.items(), key=lambda item: (item[1]["label"], item[0])))}
+    index = {"places": places(pub), "themes": themes(pub),
+             "pairings": dict(sorted(pairings.items(), key=lambda item: (item[1]["label"], item[0])))}
+    every = list(index["pairings"].values())
+    members = [m for p in every for order in sorted(p["sides"]) for m in sorted(p["sides"][order])]
+    index["world"] = view(index, "landing", every, members, "")
+    index["world_json"] = world_json(index["world"])
+    return index
 
 
 def view(index: dict, mode: str, pairings: list[dict], members: list[str], description: str,
          subject: dict | None = None) -> dict:
-    """The data of one map: its pairings, the places they join, the streams (legend) they are coloured by
-    and, for the map of one pairing or member, its label and page (`subject`)."""
+    """The data of one map: its pairings, the places they join (as map.js reads them, and as `Place`s:
+    `shown`), the streams (legend) they are coloured by and, for the map of one pairing or member, its label
+    and page (`subject`)."""
     by_iri = {th["iri"]: th for th in index["themes"]}
     styles = [by_iri[min(s for s in p["streams"] if s in by_iri)] if p["streams"] & by_iri.keys() else UNSTREAMED
               for p in pairings]
@@ -189,15 +202,40 @@ def view(index: dict, mode: str, pairings: list[dict], members: list[str], descr
     drawn = [{"label": p["label"], "href": p["href"], "theme": legend.index(style),
               "sides": [[number[m] for m in sorted(p["sides"][side]) if m in number] for side in sorted(p["sides"])]}
              for p, style in zip(pairings, styles, strict=True)]
-    keys = [{"label": th["label"], "colour": th["colour"], "dash": th["dash"]} for th in legend]
     return {"mode": mode, "description": description, "subject": subject,
-            "themes": [{**key, "href": th["href"], "n": sum(1 for s in styles if s is th)}
-                       for key, th in zip(keys, legend, strict=True)],
-            "places": [p.as_json() for p in shown], "pairings": drawn,
+            "themes": [{"label": th["label"], "colour": th["colour"], "dash": th["dash"], "href": th["href"],
+                        "list": "/pairings?" + urlencode({"theme": short(th["iri"])}) if "iri" in th else None,
+                        "n": sum(1 for s in styles if s is th)} for th in legend],
+            "places": [p.as_json() for p in shown], "shown": shown, "pairings": drawn,
             "unplaced": [{"label": p.label, "href": p.href, "note": p.note} for p in every if not p.placed],
-            "approximate": any(p.approximate for p in shown), "exact": any(not p.approximate for p in shown),
-            "json": script_json({"mode": mode, "themes": keys, "places": [p.as_json() for p in shown],
-                                 "pairings": drawn})}
+            "approximate": any(p.approximate for p in shown), "exact": any(not p.approximate for p in shown)}
+
+
+def short(iri: str) -> str:
+    """The value that stands for an IRI in a list's facet (its last segment, as iuckg.index records it)."""
+    return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def embedded(data: dict) -> dict:
+    """A view with the JSON map.js reads embedded in the page (`json`): for the small maps of one pairing
+    or member."""
+    keys = [{k: th[k] for k in ("label", "colour", "dash")} for th in data["themes"]]
+    return data | {"json": script_json({"mode": data["mode"], "themes": keys, "places": data["places"],
+                                        "pairings": data["pairings"]})}
+
+
+def world_json(world: dict) -> bytes:
+    """The map of every pairing as map.js fetches it, compact: places as [longitude, latitude, label, path]
+    (degrees rounded to 0.01, finer than a 1:110m map shows), or [null, null, label, path, outline] for an
+    approximate one, with the names of those outlines' countries (`countries`); pairings as [place indexes
+    of each side, stream index, path]; the streams."""
+    shown = world["shown"]
+    places = [[round(p.long, 2), round(p.lat, 2), p.label, p.href] if p.lat is not None
+              else [None, None, p.label, p.href, p.outline] for p in shown]
+    doc = {"mode": "landing", "themes": [{k: th[k] for k in ("label", "colour", "dash")} for th in world["themes"]],
+           "places": places, "countries": {p.outline: p.country for p in shown if p.approximate},
+           "pairings": [[p["sides"], p["theme"], p["href"]] for p in world["pairings"]]}
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def script_json(doc: dict) -> str:
@@ -207,13 +245,20 @@ def script_json(doc: dict) -> str:
 
 
 def landing_map(pub: Published) -> dict:
-    """The world map of every pairing (from the index of the store, computed once)."""
-    index = pub.once(map_index)
-    pairings = list(index["pairings"].values())
-    members = [m for p in pairings for order in sorted(p["sides"]) for m in sorted(p["sides"][order])]
-    return view(index, "landing", pairings, members,
-                f"World map of the {len(pairings)} pairings of the IUC programme: a line joins the cities and "
-                f"regions of each pairing, coloured and dashed by thematic stream. The table below lists them.")
+    """The world map of every pairing (from the index of the store, computed once); beyond TABLE_LIMIT
+    pairings its text is a summary per stream (`summary`) rather than a table of each."""
+    world = pub.once(map_index)["world"]
+    n, summary = len(world["pairings"]), len(world["pairings"]) > TABLE_LIMIT
+    below = ("Below, their number per thematic stream, with links to the list of pairings." if summary
+             else "The table below lists them.")
+    return world | {"summary": summary,
+                    "description": f"World map of the {n:,} pairings of the IUC programme: a line joins the cities "
+                                   f"and regions of each pairing, coloured and dashed by thematic stream. {below}"}
+
+
+def landing_json(pub: Published) -> bytes:
+    """The data of the map of every pairing, as /map/pairings.json serves it (serialised once per store)."""
+    return pub.once(map_index)["world_json"]
 
 
 def pairing_map(pub: Published, pairing_iri: str) -> dict | None:
@@ -224,9 +269,9 @@ def pairing_map(pub: Published, pairing_iri: str) -> dict | None:
         return None
     members = [m for order in sorted(pairing["sides"]) for m in sorted(pairing["sides"][order])]
     names = " and ".join(index["places"][m].label for m in members if m in index["places"])
-    return view(index, "pairing", [pairing], members,
-                f"Map of the pairing {pairing['label']}: where {names} are, and the line between them.",
-                {"label": pairing["label"], "href": pairing["href"]})
+    return embedded(view(index, "pairing", [pairing], members,
+                         f"Map of the pairing {pairing['label']}: where {names} are, and the line between them.",
+                         {"label": pairing["label"], "href": pairing["href"]}))
 
 
 def member_map(pub: Published, member_iri: str) -> dict | None:
@@ -236,5 +281,5 @@ def member_map(pub: Published, member_iri: str) -> dict | None:
     if place is None:
         return None
     where = f" in {place.country}" if place.country else ""
-    return view(index, "member", [], [member_iri], f"Map of {place.label}{where}: {place.note}.",
-                {"label": place.label, "href": place.href})
+    return embedded(view(index, "member", [], [member_iri], f"Map of {place.label}{where}: {place.note}.",
+                         {"label": place.label, "href": place.href}))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from . import charts
-from .geography import landing_map, member_map, pairing_map
+from .geography import landing_json, landing_map, member_map, pairing_map
 from .graph import published
 
 bp = Blueprint("maps", __name__)
@@ -30,6 +30,12 @@ def world_map():
         data = landing_map(pub)
     title = f"{data['subject']['label']} on the map" if data["subject"] else "Map of the pairings"
     return render_template("map.html", data=data, title=title)
+
+
+@bp.route("/map/pairings.json")
+def world_map_data():
+    """The data of the map of every pairing (what map.js fetches for the landing page and /map), compact."""
+    return Response(landing_json(published()), content_type="application/json")
 
 
 @bp.route("/charts")

@@ -1,10 +1,12 @@
 /* The world map of the pairings (templates/_map.html, data from iuckg/web/geography.py).
  *
- * Draws the JSON of each figure.world-map into its SVG with the vendored d3-geo and topojson-client, over
+ * Draws the data of each figure.world-map into its SVG with the vendored d3-geo and topojson-client, over
  * the vendored Natural Earth outlines (world-atlas countries-110m.json, fetched from this server only):
  * countries, one great-circle line per pairing (a link to its page, coloured and dashed by thematic stream)
- * and a dot per city or region. A place without coordinates is drawn hollow at the centre (d3.geoCentroid)
- * of its country's outline, of its largest part for a country of several (France with French Guiana).
+ * and a dot per city or region. The data of the map of every pairing is fetched (data-src, the compact
+ * /map/pairings.json: see geography.world_json); that of one pairing or member is embedded in the page.
+ * A place without coordinates is drawn hollow at the centre (d3.geoCentroid) of its country's outline, of
+ * its largest part for a country of several (France with French Guiana).
  * Modes: "landing" (the whole world), "pairing" (fitted to one pairing), "member" (one member in its country).
  * The map is redrawn when its width changes.
  */
@@ -15,6 +17,7 @@
 
   const SVG = "http://www.w3.org/2000/svg";
   const MARGIN = 28;
+  const DENSE = 500; // pairings beyond which the lines are drawn thin and translucent, to be told apart
   const atlases = new Map();
 
   // The outlines of an atlas file, fetched once per page.
@@ -25,7 +28,8 @@
         return response.json();
       }).then((topology) => {
         const countries = topojson.feature(topology, topology.objects.countries).features;
-        return {countries, byId: new Map(countries.filter((c) => c.id !== undefined).map((c) => [c.id, c]))};
+        const byId = new Map(countries.filter((c) => c.id !== undefined).map((c) => [c.id, c]));
+        return {countries, byId, centres: new Map()};
       }));
     }
     return atlases.get(url);
@@ -52,10 +56,35 @@
     return parts(country).reduce((a, b) => (d3.geoArea(b) > d3.geoArea(a) ? b : a));
   }
 
-  // [longitude, latitude] of a place: its coordinates, or the centre of its country's outline.
+  // [longitude, latitude] of a place: its coordinates, or the centre of its country's outline (computed once
+  // per country: thousands of places may share one).
   function position(place, world) {
     if (place.lat !== undefined) return [place.long, place.lat];
-    return d3.geoCentroid(largestPart(world.byId.get(place.outline)));
+    if (!world.centres.has(place.outline)) {
+      world.centres.set(place.outline, d3.geoCentroid(largestPart(world.byId.get(place.outline))));
+    }
+    return world.centres.get(place.outline);
+  }
+
+  // The compact data of /map/pairings.json in the shape of the embedded data.
+  function expand(doc) {
+    const note = "approximate: centre of the country";
+    const places = doc.places.map(([long, lat, label, href, outline]) => (lat === null
+      ? {label, href, outline, in: doc.countries[outline], approximate: true, note} : {long, lat, label, href}));
+    const pairings = doc.pairings.map(([sides, theme, href]) => ({
+      sides, theme, href, label: sides.map((side) => side.map((i) => places[i].label).join(", ")).join(" – "),
+    }));
+    return {mode: doc.mode, themes: doc.themes, places, pairings};
+  }
+
+  // The data of a figure's map: embedded in the page, or fetched from data-src.
+  function mapData(figure) {
+    const source = figure.querySelector('script[type="application/json"]');
+    if (source) return Promise.resolve(JSON.parse(source.textContent));
+    return fetch(figure.dataset.src).then((response) => {
+      if (!response.ok) throw new Error(`${figure.dataset.src} answered ${response.status}`);
+      return response.json();
+    }).then(expand);
   }
 
   // The great-circle lines of a pairing: from each member of a side to each member of the other sides.
@@ -93,7 +122,9 @@
   // The map is two SVGs of the same size: the image (role="img", described by its aria-label: the outlines)
   // and, over it, the lines and dots as links for the pointer, hidden from assistive technology and left out
   // of the tab order (the table below the map has the same links), as links must not be inside an image.
+  // Its time is measured ("map-draw" in the page's performance timeline, which the browser tests read).
   function draw(figure, data, world, width) {
+    const started = performance.now();
     const svg = figure.querySelector("svg.map-image");
     const canvas = figure.querySelector(".map-canvas");
     const links = canvas.querySelector("svg.map-links")
@@ -101,7 +132,7 @@
     const points = data.places.map((place) => position(place, world));
     const arcs = data.pairings.map((pairing) => lines(pairing, points));
     const [projection, height] = frame(data, world, points, arcs, width);
-    const path = d3.geoPath(projection);
+    const path = d3.geoPath(projection).digits(1); // a tenth of a pixel is enough, and keeps 10,000 arcs light
     for (const layer of [svg, links]) {
       layer.replaceChildren();
       layer.setAttribute("viewBox", `0 0 ${width} ${height}`);
@@ -114,14 +145,14 @@
     for (const country of world.countries) {
       element("path", {class: country === focus ? "country focus" : "country", d: path(country)}, land);
     }
-    const arcLayer = element("g", {class: "arcs"}, links);
+    // one group per stream carries its colour and dashes; in it, per pairing, a link holding one path
+    const groups = data.themes.map((theme) => element("g",
+      {class: "arcs", stroke: theme.colour, "stroke-dasharray": theme.dash}, links));
     data.pairings.forEach((pairing, i) => {
-      const theme = data.themes[pairing.theme];
-      const link = element("a", {class: "arc", href: pairing.href, tabindex: "-1"}, arcLayer);
-      element("title", {}, link).textContent = `${pairing.label} (${theme.label})`;
+      const link = element("a", {class: "arc", href: pairing.href, tabindex: "-1"}, groups[pairing.theme]);
+      element("title", {}, link).textContent = `${pairing.label} (${data.themes[pairing.theme].label})`;
       const d = arcs[i].length ? path({type: "MultiLineString", coordinates: arcs[i]}) : null;
-      element("path", {class: "hit", d}, link);
-      element("path", {class: "line", d, stroke: theme.colour, "stroke-dasharray": theme.dash}, link);
+      element("path", {class: "line", d}, link);
     });
     const placeLayer = element("g", {class: "places"}, links);
     data.places.forEach((place, i) => {
@@ -142,17 +173,16 @@
           "text-anchor": right ? "start" : "end"}, link).textContent = place.label;
       }
     });
+    performance.measure("map-draw", {start: started});
   }
 
   function start(figure) {
-    const source = figure.querySelector('script[type="application/json"]');
     const canvas = figure.querySelector(".map-canvas");
-    const data = JSON.parse(source.textContent);
-    if (!data.places.length) {
-      figure.querySelector(".map-status").textContent = "None of this has a place on the map; see below.";
-      return;
-    }
-    atlas(figure.dataset.atlas).then((world) => {
+    Promise.all([mapData(figure), atlas(figure.dataset.atlas)]).then(([data, world]) => {
+      if (!data.places.length) {
+        figure.querySelector(".map-status").textContent = "None of this has a place on the map; see below.";
+        return;
+      }
       let drawnWidth = 0;
       const redraw = () => {
         const width = Math.floor(canvas.clientWidth);
@@ -161,6 +191,7 @@
           draw(figure, data, world, width);
         }
       };
+      figure.classList.toggle("dense", data.pairings.length > DENSE);
       redraw();
       figure.classList.add("drawn");
       const text = figure.querySelector("details.map-text");
