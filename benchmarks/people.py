@@ -1,6 +1,7 @@
 """The budgets of the pages for people, at N = real and 10,000 pairings, in one run.
 
     .venv/bin/python benchmarks/people.py [--sizes real,10000] [--requests 300] [--out benchmarks/people-results.md]
+                                          [--workdir DIR]
 
 For each size (the repository's data/, or `iuckg synth --pairings N`), on `iuckg serve`:
 
@@ -30,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scale import HOST, REPO, data_folder, free_port, sample_iris, serve_iuckg, stop  # noqa: E402
+from scale import HOST, REPO, VENV_BIN, data_folder, free_port, run, sample_iris, serve_iuckg, stop  # noqa: E402
 
 HTML = {"Accept": "text/html", "Accept-Encoding": "identity"}
 JSON = {"Accept": "application/sparql-results+json"}
@@ -117,12 +118,10 @@ def timings(port: int, base: str, dist: Path, requests: int, seed: int = 7) -> d
     words = sorted({w for m in members for w in m["label"].split() if len(w) >= 4})
     prefixes = [w[:rng.randint(3, min(6, len(w)))] for w in rng.sample(words, min(len(words), requests))]
     columns = ["label", "eu_side", "partner_side", "theme_label", "case_title"]
-    total = json.loads(get(connection, "/pairings.json?size=1", {})[1])["total"]
-    lists = []
-    for i in range(requests):
-        theme = rng.choice(themes)
-        pages = max(1, total // len(themes) // 50)
-        lists.append((theme, rng.choice(columns), rng.randint(1, pages), rng.random() < 0.5))
+    pages = {theme: max(1, -(-json.loads(get(connection, f"/pairings.json?theme={theme}&size=1", {})[1])["total"] // 50))
+             for theme in themes}
+    lists = [(theme, rng.choice(columns), rng.randint(1, pages[theme]), rng.random() < 0.5)
+             for theme in (rng.choice(themes) for _ in range(requests))]
     out: dict[str, list[float]] = {"search": [], "search, SPARQL regex": [], "list": [], "list, SPARQL": []}
     for i, prefix in enumerate(prefixes):
         status, _, ms = get(connection, "/search.json?" + urllib.parse.urlencode({"q": prefix}), {})
@@ -150,6 +149,7 @@ def measure(size: str, workdir: Path, requests: int) -> dict:
     port = free_port()
     base = f"http://{HOST}:{port}/"
     data, dist = data_folder(size, workdir), workdir / f"dist-{size}"
+    run(str(VENV_BIN / "iuckg"), "build", "--base", base, "--data", str(data), "--out", str(dist))
     process, started = serve_iuckg(base, port, data, dist)
     try:
         return {"size": size, "start": started, "pages": page_sizes(port, base, dist),
@@ -196,9 +196,14 @@ def main() -> int:
     parser.add_argument("--sizes", default="real,10000")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "people-results.md")
+    parser.add_argument("--workdir", type=Path, help="keep the synthetic data and builds here (default: a temporary folder)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="iuckg-people-") as workdir:
-        results = [measure(size, Path(workdir), args.requests) for size in args.sizes.split(",")]
+    if args.workdir:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        results = [measure(size, args.workdir, args.requests) for size in args.sizes.split(",")]
+    else:
+        with tempfile.TemporaryDirectory(prefix="iuckg-people-") as workdir:
+            results = [measure(size, Path(workdir), args.requests) for size in args.sizes.split(",")]
     text = report(results)
     print(text)
     args.out.write_text(text, encoding="utf-8")
