@@ -520,3 +520,16 @@ def test_a_plain_query_takes_the_fast_path(monkeypatch):
     for n in range(200):
         assert analyse.__wrapped__(f"SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT {n}") == Verdict()
     assert time.perf_counter() - started < 0.5
+
+
+def test_the_guard_parses_correctly_from_many_threads_at_once():
+    """The web app's threads parse their queries at the same time: rdflib's parser must not be entered twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from iuckg.guard import parse
+
+    texts = [f"PREFIX ex: <http://example.org/> SELECT ?s FROM <http://example.org/g{i}> "
+             f"WHERE {{ ?s ex:mapsFrom ?o OPTIONAL {{ ?o ex:p{i} ?v }} FILTER(?v != {i}) }}" for i in range(400)]
+    with ThreadPoolExecutor(16) as pool:
+        verdicts = list(pool.map(parse, texts))
+    assert [v.default_graphs for v in verdicts] == [(f"http://example.org/g{i}",) for i in range(400)]

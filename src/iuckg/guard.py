@@ -22,6 +22,7 @@ nesting is bounded either way.
 from __future__ import annotations
 
 import functools
+import threading
 import unicodedata
 from dataclasses import dataclass
 
@@ -82,6 +83,9 @@ def analyse(query: str, base: str | None = None) -> Verdict:
     return parse(query, base)
 
 
+PARSE_LOCK = threading.Lock()
+
+
 @functools.lru_cache(maxsize=4096)
 def parse(query: str, base: str | None = None) -> Verdict:
     """The verdict of a full parse of a query (no fast path); raise QueryRefused as `analyse` does."""
@@ -91,8 +95,9 @@ def parse(query: str, base: str | None = None) -> Verdict:
     from rdflib.plugins.sparql.parser import Query
 
     try:
-        parsed = Query.parse_string(query.replace("\r", "\n"), parse_all=True)
-        prologue = translatePrologue(parsed[0], base)
+        with PARSE_LOCK:  # rdflib's grammar (pyparsing, with its packrat cache) is not thread-safe
+            parsed = Query.parse_string(query.replace("\r", "\n"), parse_all=True)
+            prologue = translatePrologue(parsed[0], base)
     except RecursionError:
         raise QueryRefused("the query is nested too deeply for this endpoint (a few hundred levels of brackets "
                            "at most)") from None
