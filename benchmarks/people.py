@@ -68,7 +68,7 @@ def page_sizes(port: int, base: str, dist: Path) -> dict[str, int]:
              "dataset": ["/doc/id/dataset/iuckg"]}
     for kind, prefix, count in (("pairing", "id/pairing/", 5), ("member", "id/member/", 5),
                                 ("country", "id/country/", 40), ("theme", "id/theme/", 6),
-                                ("Urban Agenda topic", "id/topic/", 14)):
+                                ("Urban Agenda topic", "id/urban-agenda-topic/", 14)):
         iris = [i for i in sample_iris(dist, base + prefix, 400) if "/" not in i[len(base + prefix):]]
         paths[kind] = ["/doc/" + i[len(base):] for i in iris[:count]]
     paths["SDG goal"] = ["/sdg/11", "/sdg/13"]
@@ -92,19 +92,22 @@ def landing_transfer(port: int) -> dict:
 
     browser = start_browser()
     try:
+        browser.get("about:blank")
+        browser.driver.get_log("performance")  # the browser's own start page (chrome:// resources) is not ours
         browser.get(f"http://{HOST}:{port}/")
-        time.sleep(1.5)  # let the map's script fetch its outlines
+        time.sleep(2)  # let the map's script fetch its outlines and data
         sent: dict[str, str] = {}
-        total = 0
+        finished: dict[str, float] = {}
         for entry in browser.driver.get_log("performance"):
             message = json.loads(entry["message"])["message"]
             if message["method"] == "Network.requestWillBeSent":
                 sent[message["params"]["requestId"]] = message["params"]["request"]["url"]
             elif message["method"] == "Network.loadingFinished":
-                total += message["params"]["encodedDataLength"]
-        foreign = [url for url in sent.values() if urllib.parse.urlsplit(url).hostname not in (HOST, "localhost")
-                   and not url.startswith("data:")]
-        return {"bytes": int(total), "requests": len(sent), "foreign": foreign}
+                finished[message["params"]["requestId"]] = message["params"]["encodedDataLength"]
+        network = {rid: url for rid, url in sent.items() if urllib.parse.urlsplit(url).scheme in ("http", "https")}
+        foreign = [url for url in network.values() if urllib.parse.urlsplit(url).hostname not in (HOST, "localhost")]
+        return {"bytes": int(sum(finished.get(rid, 0) for rid in network)), "requests": len(network),
+                "foreign": foreign}
     finally:
         stop_browser(browser)
 

@@ -140,3 +140,16 @@ def test_charts_in_the_browser(page, live_server):
     assert page.scroll_width() <= page.inner_width()
     labels = page.find_elements(By.CSS_SELECTOR, "figure.bar-chart text.label")
     assert all(t.rect["x"] + t.rect["width"] <= PHONE[0] for t in labels)
+
+
+def test_a_long_chart_of_countries_shows_the_first_bars_and_links_the_rest(app, monkeypatch):
+    """At 10,000 pairings there are hundreds of countries: a chart keeps MAX_BARS and links the list."""
+    from iuckg.web import charts
+
+    monkeypatch.setattr(charts, "MAX_BARS", 5)
+    with app.app_context():
+        pub = app.extensions["iuckg"]
+        for chart in charts.country_charts(pub):
+            side = chart.more_href.split("side=")[1].split("&")[0]
+            total = app.test_client().get(f"/countries.json?side={side}").get_json()["total"]
+            assert len(chart.bars) == min(5, total) and chart.more == max(0, total - 5)

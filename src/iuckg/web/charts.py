@@ -92,9 +92,13 @@ class Chart:
     series: list[tuple[str, str]]  # how a value is said, of 1 and of more: "{n} pairings in the graph"
     columns: list[str]  # the table's column headings, one per series
     bars: list[Bar] = field(default_factory=list)
+    more_href: str | None = None  # where the rows past MAX_BARS are listed
+    more: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self.bars.sort(key=lambda b: (-b.values[0], b.label.casefold(), b.label))
+        if self.more_href and len(self.bars) > MAX_BARS:  # a page stays readable (and < 100 kB) at any scale
+            self.more, self.bars = len(self.bars) - MAX_BARS, self.bars[:MAX_BARS]
 
     @property
     def largest(self) -> int:
@@ -123,6 +127,10 @@ class Chart:
         """A value of a series in words: "1 pairing", "16 pairings in the graph"."""
         one, many = self.series[series]
         return (one if n == 1 else many).format(n=n)
+
+
+# Bars a chart of countries shows at most; the list of countries holds the others.
+MAX_BARS = 30
 
 
 def href(pub: Published, iri: str) -> str:
@@ -167,14 +175,14 @@ def country_charts(pub: Published) -> list[Chart]:
     series, columns = [PAIRINGS], ["Pairings"]
     if all(eu is None for _, eu in bars.values()):
         return [Chart("countries", "Pairings per country", "The pairings a city or region of the country is in.",
-                      "Country", series, columns, [bar for bar, _ in bars.values()])]
-    sides = [("eu", "The EU side: pairings per EU Member State", True),
-             ("partners", "The partner side: pairings per partner country", False),
-             ("unstated", "Pairings per country the graph does not say is in the EU or not", None)]
+                      "Country", series, columns, [bar for bar, _ in bars.values()], "/countries?sort=pairings&desc=1")]
+    sides = [("eu", "The EU side: pairings per EU Member State", True, "EU"),
+             ("partners", "The partner side: pairings per partner country", False, "partner"),
+             ("unstated", "Pairings per country the graph does not say is in the EU or not", None, "unknown")]
     return [Chart(f"countries-{key}", title, "The pairings a city or region of the country is in.", "Country",
                   series, columns,
-                  [bar for bar, eu in bars.values() if eu is flag])
-            for key, title, flag in sides if any(eu is flag for _, eu in bars.values())]
+                  [bar for bar, eu in bars.values() if eu is flag], f"/countries?side={side}&sort=pairings&desc=1")
+            for key, title, flag, side in sides if any(eu is flag for _, eu in bars.values())]
 
 
 def sdg_chart(pub: Published) -> Chart:
