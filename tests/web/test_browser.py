@@ -8,6 +8,7 @@ pytestmark = [pytest.mark.live, pytest.mark.browser]
 
 def test_landing_example_query_and_resource_page(page, live_server):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     page.get(live_server)
     assert "IUC knowledge graph" in page.title
@@ -17,6 +18,8 @@ def test_landing_example_query_and_resource_page(page, live_server):
     assert "SELECT" in textarea.get_attribute("value")
     # Run it from the editor and see rows.
     page.find_element(By.ID, "run").click()
+    WebDriverWait(page.driver, 20).until(  # the click loads the server's page of results
+        lambda d: d.find_elements(By.CSS_SELECTOR, "table.results-table tbody tr"))
     rows = page.find_elements(By.CSS_SELECTOR, "table.results-table tbody tr")
     assert len(rows) == 66
     # Follow a result to a resource page: labels, not IRIs, and the RDF links.
