@@ -8,7 +8,6 @@ prefix (SQLite FTS5, `unicode61 remove_diacritics 2`); lists sort by the Unicode
 
 from __future__ import annotations
 
-import functools
 import re
 import sqlite3
 import threading
@@ -17,17 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-import pyuca
 
-from .namespaces import Minter
+from .collation import sort_key as collation_key
+from .namespaces import Minter, href_of
 
-COLLATOR = pyuca.Collator()
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def collation_key(text: str) -> tuple[int, ...]:
-    """The Unicode Collation Algorithm's sort key of a text (pyuca's, kept: labels repeat)."""
-    return COLLATOR.sort_key(text)
 
 PREFIXES = """
 PREFIX iuc: <{iuc}>
@@ -144,11 +136,12 @@ class Side:
 
 def path_of(iri: str, base: str) -> str:
     """The server path of a minted IRI (an SDG concept's local page for the UN's IRIs)."""
-    if iri.startswith(base):
-        return "/" + iri[len(base):]
-    if iri.startswith("http://metadata.un.org/sdg/"):
-        return "/sdg/" + iri.rsplit("/", 1)[1]
-    return iri
+    return href_of(iri, base) or iri
+
+
+def facet_value(iri: str) -> str:
+    """The value that stands for an IRI in a list's facet (its last segment: ?theme=mobility-transport)."""
+    return iri.rstrip("/").rsplit("/", 1)[-1]
 
 
 def write_index(quads: bytes, base: str, path: Path) -> None:
@@ -185,7 +178,7 @@ class Writer:
 
     def facet(self, list_: str, row: int, facet: str, value_iri: str, label: str) -> None:
         """Record that a row of a list has a facet value (its short value is the IRI's last segment)."""
-        self.facets.append((list_, row, facet, value_iri.rstrip("/").rsplit("/", 1)[-1], label, None))
+        self.facets.append((list_, row, facet, facet_value(value_iri), label, None))
 
     def find(self, names, label: str, kind: str, iri: str, context: str = "", boost: int = 0) -> None:
         """Make a thing findable by every one of its names."""

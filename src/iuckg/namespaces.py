@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
 
@@ -18,6 +20,26 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FRAPO = Namespace("http://purl.org/cerif/frapo/")
 # W3C Web Annotation: the passage of the brochure each stated record rests on.
 OA = Namespace("http://www.w3.org/ns/oa#")
+
+# UN SDG goals and targets (not indicators) have a page on this server: /sdg/{code}.
+SDG_CODE = re.compile(r"[0-9]{1,2}(\.[0-9a-z]{1,2})?")
+
+
+def sdg_code(iri: str) -> str | None:
+    """The code of a UN SDG goal or target IRI ('11', '11.6'), else None."""
+    code = iri[len(str(SDG)):] if iri.startswith(str(SDG)) else ""
+    return code if SDG_CODE.fullmatch(code) else None
+
+
+def href_of(iri: str, base: str) -> str | None:
+    """Where a link to an IRI points: minted IRIs and SDG goals and targets stay on this server; only http(s)
+    IRIs are links."""
+    if iri.startswith(base):
+        return "/" + iri[len(base):]
+    if sdg_code(iri):
+        return "/sdg/" + sdg_code(iri)
+    return iri if iri.lower().startswith(("http://", "https://")) else None
+
 
 PREFIXES = {
     "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD, "skos": SKOS, "dcterms": DCTERMS,

@@ -15,7 +15,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS, SKOS
 from ..catalogue import IANA, catalogue_iri, dataset_iri
 from ..index import LISTS
 from ..layout import DUMP_FILES, DUMP_PATH, PART_DUMPS
-from ..namespaces import SCHEMA, SDGO
+from ..namespaces import SCHEMA
 from . import conneg
 from .examples import examples
 from .geography import landing_map

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections import defaultdict
@@ -10,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pyoxigraph as ox
-import pyuca
 
-from ..namespaces import GEO, OA, PREFIXES, SCHEMA, SDG, SH
+from ..collation import sort_key as uca
+from ..namespaces import GEO, OA, PREFIXES, SCHEMA, SH, href_of
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABELS = ("http://www.w3.org/2000/01/rdf-schema#label",
@@ -45,8 +44,6 @@ PARTITIONS = ("http://rdfs.org/ns/void#classPartition", "http://rdfs.org/ns/void
 # them under {base}shapes/, and blank nodes, which have no page to link to.
 SHACL = str(SH)
 SHAPES_PATH = "shapes/"
-# UN SDG goals and targets (not indicators) have a page on this server: /sdg/{code}.
-SDG_CODE = re.compile(r"[0-9]{1,2}(\.[0-9a-z]{1,2})?")
 XSD = "http://www.w3.org/2001/XMLSchema#"
 # How a property or class without a label of its own is named on a page, by local name; other local
 # names are split at their capitals ("sameAs" -> "same as").
@@ -158,35 +155,6 @@ def words(iri: str) -> str:
     if local in LOCAL_NAMES:
         return LOCAL_NAMES[local]
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", local).lower() or iri
-
-
-def sdg_code(iri: str) -> str | None:
-    """The code of a UN SDG goal or target IRI ('11', '11.6'), else None."""
-    code = iri[len(str(SDG)):] if iri.startswith(str(SDG)) else ""
-    return code if SDG_CODE.fullmatch(code) else None
-
-
-def href_of(iri: str, base: str) -> str | None:
-    """Where a link to an IRI points: minted IRIs and SDG goals and targets stay on this server; only http(s)
-    IRIs are links."""
-    if iri.startswith(base):
-        return "/" + iri[len(base):]
-    if sdg_code(iri):
-        return "/sdg/" + sdg_code(iri)
-    return iri if iri.lower().startswith(("http://", "https://")) else None
-
-
-@functools.cache
-def collator() -> pyuca.Collator:
-    """The Unicode Collation Algorithm's default table (loaded once)."""
-    return pyuca.Collator()
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def uca(text: str) -> tuple:
-    """A sort key ordering text as the Unicode Collation Algorithm does (Madrid, Málaga, Murcia); kept, as
-    pages sort the same labels again and again and pyuca computes a key in pure Python."""
-    return collator().sort_key(text)
 
 
 def readable(term: ox.Literal) -> str:

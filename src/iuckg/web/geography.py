@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 import pycountry
 
+from ..index import facet_value
 from .graph import Published
 from .queries import PREFIXES
 
@@ -204,16 +205,11 @@ def view(index: dict, mode: str, pairings: list[dict], members: list[str], descr
              for p, style in zip(pairings, styles, strict=True)]
     return {"mode": mode, "description": description, "subject": subject,
             "themes": [{"label": th["label"], "colour": th["colour"], "dash": th["dash"], "href": th["href"],
-                        "list": "/pairings?" + urlencode({"theme": short(th["iri"])}) if "iri" in th else None,
+                        "list": "/pairings?" + urlencode({"theme": facet_value(th["iri"])}) if "iri" in th else None,
                         "n": sum(1 for s in styles if s is th)} for th in legend],
             "places": [p.as_json() for p in shown], "shown": shown, "pairings": drawn,
             "unplaced": [{"label": p.label, "href": p.href, "note": p.note} for p in every if not p.placed],
             "approximate": any(p.approximate for p in shown), "exact": any(not p.approximate for p in shown)}
-
-
-def short(iri: str) -> str:
-    """The value that stands for an IRI in a list's facet (its last segment, as iuckg.index records it)."""
-    return iri.rstrip("/").rsplit("/", 1)[-1]
 
 
 def embedded(data: dict) -> dict:

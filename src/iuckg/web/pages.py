@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, PROV, RDFS, SKOS
 
-from ..namespaces import SDGO
-from .describe import (MAX_REFERENCES, RDF_TYPE, Group, Labels, Page, Value, href_of, sdg_code, uca,
+from ..namespaces import SDGO, sdg_code
+from .describe import (MAX_REFERENCES, RDF_TYPE, Group, Labels, Page, Value, href_of, uca,
                        value_of)
 from .geography import member_map, pairing_map
 from .graph import Published

@@ -13,9 +13,9 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, render_template, request
 from rdflib.namespace import SKOS
 
-from ..namespaces import SDG
+from ..namespaces import SDG, sdg_code
 from . import conneg
-from .describe import RDF_TYPE, Value, page_of, sdg_code, uca
+from .describe import RDF_TYPE, Value, page_of, uca
 from .graph import Published, published
 from .pages import ALIGNED_PAIRINGS, SDG_KINDS, Facts, Listing, listing, sdg_order
 from .rdfio import rdf_response

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 from itertools import groupby
 
 from flask import Blueprint, Response, render_template, request
 
-from ..index import KINDS
+from ..index import KINDS, WORD
 from .graph import Published, published
 
 bp = Blueprint("search", __name__)
@@ -77,12 +76,9 @@ def opensearch():
                     content_type="application/opensearchdescription+xml; charset=utf-8")
 
 
-WORDS = re.compile(r"[\w]+")
-
-
 def suggestions_for_path(pub: Published, path: str) -> list[dict]:
     """What a visitor who asked for a path that does not exist may have meant (from the path's last words)."""
-    words = WORDS.findall(path.rsplit("/", 1)[-1].replace("_", " "))
+    words = WORD.findall(path.rsplit("/", 1)[-1].replace("_", " "))
     words = [w for w in words if not w.isdigit()][:6]
     for n in range(len(words), 0, -1):  # drop trailing words until something is found
         found = results(pub, " ".join(words[:n]), 5)
