@@ -25,6 +25,7 @@ import pytest
 import iuckg.store
 from helpers import BASE, copy_dist, repo_settings
 from iuckg.cli import main
+from iuckg.description import DESCRIBE_RESOURCE
 from iuckg.namespaces import GRAPH_NAMES, Minter
 from iuckg.publish import PublishError, chunks, publish
 from iuckg.serve import prepare_store
@@ -177,6 +178,35 @@ def test_chunks_keep_blank_nodes_together():
     parts = list(chunks(triples, 2))
     assert [len(p) for p in parts] == [2, 2, 1, 2]
     assert parts[-1] == triples[-2:]
+
+
+def test_pattern_lookups_describe_every_resource_as_the_construct_query_does(memory):
+    """The embedded store's descriptions (pattern lookups) are the CONSTRUCT any remote store answers."""
+    resources = {q.subject for q in memory.store if isinstance(q.subject, ox.NamedNode)}
+    resources |= {q.object for q in memory.store if isinstance(q.object, ox.NamedNode)}
+    differing = []
+    for this in sorted(resources, key=str):
+        constructed = set(memory.query(DESCRIBE_RESOURCE, bindings={"this": this}))
+        looked_up = memory.describe(this)
+        if not isomorphic(constructed, looked_up):
+            differing.append(this)
+    assert len(resources) > 3_000 and not differing, differing[:5]
+    assert not memory.describe(ox.NamedNode(BASE + "id/member/nowhere"))
+
+
+def isomorphic(first: set[ox.Triple], second: set[ox.Triple]) -> bool:
+    """Whether two sets of triples are the same graph, blank nodes aside from their labels."""
+    from rdflib.compare import isomorphic as same
+    from rdflib import Graph
+
+    if first == second:
+        return True
+    graphs = []
+    for triples in (first, second):
+        graph = Graph()
+        graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
+        graphs.append(graph)
+    return same(*graphs)
 
 
 @pytest.fixture(scope="module")

@@ -29,9 +29,11 @@ def settings_from(args: argparse.Namespace) -> Settings:
         changes["dist_dir"] = Path(dist)
     if getattr(args, "graph", None):
         changes["extra_graphs"] = tuple(parse_graph_option(g) for g in args.graph)
-    for name in ("workers", "store", "isolate_queries", *LIMITS):
+    for name in ("workers", "store", "isolate_queries", "answers_mb", "access_log", *LIMITS):
         if getattr(args, name, None) is not None:
             changes[name] = getattr(args, name)
+    if getattr(args, "answers_dir", None):
+        changes["answers_dir"] = Path(args.answers_dir)
     return Settings().with_(**changes)
 
 
@@ -54,6 +56,13 @@ LIMITS = {
     "max_headers": (int, "most header fields of a request (431)"),
     "max_header_bytes": (int, "largest size of a request's header fields, in bytes (431)"),
 }
+
+
+def whole(value: str) -> int:
+    """An option type: a whole number from 0."""
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number from 0, got {value!r}")
+    return int(value)
 
 
 def positive(kind: type) -> Callable[[str], float]:
@@ -184,6 +193,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--no-isolation", dest="isolate_queries", action="store_false", default=None,
                    help="let query workers keep the network, where Linux network namespaces are unavailable "
                         "(the parse guard still refuses SERVICE)")
+    s.add_argument("--access-log", dest="access_log", action="store_true", default=None,
+                   help="log each request on standard error (default: off)")
+    answers = s.add_argument_group("answer cache (shared by the worker processes; see /status)")
+    answers.add_argument("--answers-mb", dest="answers_mb", type=whole, metavar="N",
+                         help=f"megabytes of answers kept, 0 for none (default: {Settings.answers_mb})")
+    answers.add_argument("--answers-dir", dest="answers_dir", metavar="DIR",
+                         help="folder of the answer cache (default: DIST/answers)")
     limits = s.add_argument_group("limits")
     for name, (kind, text) in LIMITS.items():
         limits.add_argument("--" + name.replace("_", "-"), dest=name, type=positive(kind), metavar="N",

@@ -107,7 +107,7 @@ def run_server(settings: Settings) -> None:
            interface=Interfaces.ASGI, factory=True, workers=settings.workers,
            http1_settings=HTTP1Settings(header_read_timeout=min(60_000, max(1, int(settings.header_timeout * 1000))),
                                         max_buffer_size=HEADER_BUFFER_BYTES),
-           log_access=True, respawn_failed_workers=True, workers_kill_timeout=30).serve()
+           log_access=settings.access_log, respawn_failed_workers=True, workers_kill_timeout=30).serve()
 
 
 def build_errors() -> tuple[type[Exception], ...]:

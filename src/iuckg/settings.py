@@ -54,6 +54,11 @@ class Settings:
     query_guard: bool = True
     extra_graphs: tuple[tuple[str, Path], ...] = ()
     store: str = DISK
+    # The answer cache the server's workers share (`iuckg.web.answers`): its size, 0 for none, and its folder
+    # (DIST/answers when not given).
+    answers_mb: int = 256
+    access_log: bool = False  # as gunicorn and granian: a line per request costs a third of a cached answer
+    answers_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.base.endswith("/"):
@@ -72,6 +77,11 @@ class Settings:
     def queries_isolated(self) -> bool:
         """Whether visitors' queries run without network (on the embedded store; a remote store needs it)."""
         return self.isolate_queries and not self.is_remote
+
+    @property
+    def answers_folder(self) -> Path:
+        """Where the answer cache is kept."""
+        return Path(self.answers_dir) if self.answers_dir else Path(self.dist_dir) / "answers"
 
     def worker_share(self, name: str) -> int:
         """One worker process's even share of a server-wide limit (at least 1)."""

@@ -23,6 +23,7 @@ from typing import Iterable, Mapping, Protocol, Sequence, Union
 
 import pyoxigraph as ox
 
+from .description import DESCRIBE_RESOURCE, PatternDescriber
 from .guard import QueryRefused, parse
 from .integrity import damage, manifest, store_files
 from .layout import STORE_FILE
@@ -61,12 +62,18 @@ class Backend(Protocol):
     def named_graphs(self) -> frozenset[str]:
         """The IRIs of the named graphs."""
 
+    def describe(self, this: ox.NamedNode) -> set[ox.Triple]:
+        """The description of a resource (`iuckg.description`)."""
+
 
 @dataclass
 class OxigraphBackend:
     """An Oxigraph store, in memory or on disk."""
 
     store: ox.Store
+
+    def __post_init__(self) -> None:
+        self.describe = PatternDescriber(self.store)
 
     def query(self, text: str, *, graph: str | None = None, bindings: Mapping[str, ox.Term] | None = None,
               default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
@@ -157,6 +164,10 @@ class RemoteBackend:
     def named_graphs(self) -> frozenset[str]:
         """The build's graphs."""
         return frozenset(self.graphs)
+
+    def describe(self, this: ox.NamedNode) -> set[ox.Triple]:
+        """The description of a resource, constructed by the endpoint."""
+        return set(self.query(DESCRIBE_RESOURCE, bindings={"this": this}))
 
 
 def bnode_label(match: re.Match) -> bytes:

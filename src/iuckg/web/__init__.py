@@ -10,11 +10,14 @@ from ..settings import Settings
 from ..store import Backend
 from .graph import Published
 
+ANSWERS = "iuckg.answers"  # the app's answer cache (an Answers), when it has one
+
 
 def create_app(settings: Settings | None = None, store: ox.Store | Backend | None = None) -> Flask:
     """Create the web application over a store (the backend the settings name when not given)."""
     from ..store import OxigraphBackend, open_backend
-    from . import caching, catalogue, errors, lists, maps, resources, sdg, search, sitemap, sparql
+    from . import caching, catalogue, errors, lists, maps, resources, sdg, search, sitemap, sparql, status
+    from .answers import Answers
 
     settings = settings or Settings()
     app = Flask(__name__)
@@ -23,7 +26,9 @@ def create_app(settings: Settings | None = None, store: ox.Store | Backend | Non
         store = open_backend(settings)
     app.extensions["iuckg"] = Published(settings, OxigraphBackend(store) if isinstance(store, ox.Store) else store)
     CORS(app, send_wildcard=True, expose_headers=["Link", "Content-Location", "ETag"])
-    caching.register(app, settings)
+    version = caching.register(app, settings)
+    if settings.answers_mb > 0:
+        app.extensions[ANSWERS] = Answers(settings.answers_folder, version.digest, settings.answers_mb * 1_000_000)
     errors.register(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(catalogue.bp)
@@ -32,6 +37,7 @@ def create_app(settings: Settings | None = None, store: ox.Store | Backend | Non
     app.register_blueprint(search.bp)
     app.register_blueprint(lists.bp)
     app.register_blueprint(maps.bp)
+    app.register_blueprint(status.bp)
     app.register_blueprint(resources.bp)
     return app
 

@@ -28,6 +28,8 @@ COMPRESSED_TYPES = sorted({f.media_type for f in conneg.FORMATS.values()}
                              "application/javascript", "application/json", "image/svg+xml", "text/csv",
                              "application/x-suggestions+json", "application/opensearchdescription+xml"})
 READS = ("GET", "HEAD")
+# Request headers that make a request conditional (or partial), which make_conditional evaluates.
+CONDITIONAL = {"if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range"}
 # Request headers whose effect the response's media type already shows, or that compression handles.
 SHOWN_BY_MEDIA_TYPE = {"accept", "accept-encoding"}
 
@@ -66,7 +68,7 @@ def version_of(settings: Settings) -> Version:
 def entity_tag(version: Version, response: Response) -> str:
     """The entity tag of a response to the current request."""
     varying = sorted(h.lower() for h in response.vary if h.lower() not in SHOWN_BY_MEDIA_TYPE)
-    key = [version.digest, request.url, response.content_type or "",
+    key = [version.digest, request.path, request.query_string.decode("latin-1"), response.content_type or "",
            *(f"{h}: {request.headers.get(h, '')}" for h in varying)]
     return hashlib.sha256("\n".join(key).encode()).hexdigest()[:32]
 
@@ -84,13 +86,15 @@ def validators(version: Version):
             response.last_modified = version.last_modified
         response.cache_control.public = True
         response.cache_control.no_cache = True
+        if not CONDITIONAL.intersection(request.headers.keys(lower=True)):
+            return response  # nothing to evaluate
         return response.make_conditional(request)
 
     return add_validators
 
 
-def register(app: Flask, settings: Settings) -> None:
-    """Compress responses the client accepts compressed, and validate every read response.
+def register(app: Flask, settings: Settings) -> Version:
+    """Compress responses the client accepts compressed, and validate every read response; the version.
 
     The validators are added before compression (Flask runs after-request hooks in reverse
     order of registration): flask-compress then marks the entity tag of a compressed body
@@ -98,4 +102,6 @@ def register(app: Flask, settings: Settings) -> None:
     """
     app.config["COMPRESS_MIMETYPES"] = COMPRESSED_TYPES
     Compress(app)
-    app.after_request(validators(version_of(settings)))
+    version = version_of(settings)
+    app.after_request(validators(version))
+    return version

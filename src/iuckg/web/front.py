@@ -28,9 +28,12 @@ from a2wsgi.wsgi import build_environ
 from werkzeug.wsgi import FileWrapper
 
 from ..settings import Settings
+from .answers import Answer, Answers
 
 SETTINGS_VARIABLE = "IUCKG_SETTINGS"
 FILE_CHUNK_BYTES = 262_144
+IN_MEMORY_BYTES = 64_000_000  # answers of known length up to this size are read whole in the app's thread
+WATCHED = "/sparql"  # where requests run visitors' queries, which stop when their client goes away
 
 
 def plain(status: int, message: str) -> tuple[dict, dict]:
@@ -49,9 +52,11 @@ class TooLarge(Exception):
 class Front:
     """ASGI front of a WSGI app with the settings' limits on headers, bodies and slow clients."""
 
-    def __init__(self, wsgi_app, settings: Settings, on_shutdown: Callable[[], None] | None = None) -> None:
+    def __init__(self, wsgi_app, settings: Settings, on_shutdown: Callable[[], None] | None = None,
+                 answers: Answers | None = None) -> None:
         self.settings = settings
         self.app = wsgi_app
+        self.answers = answers
         self.threads = ThreadPoolExecutor(max_workers=settings.threads, thread_name_prefix="app")
         self.on_shutdown = on_shutdown
 
@@ -74,8 +79,8 @@ class Front:
             await self.answer(send, plain(431, problem))
             return
         try:
-            body = await asyncio.wait_for(self.read_body(scope, receive), self.settings.body_timeout)
-        except asyncio.TimeoutError:
+            body = await self.read_body(scope, receive) if has_body(scope) else b""
+        except TimeoutError:
             await self.answer(send, plain(408, f"the request body did not arrive within {self.settings.body_timeout:g} s"))
             return
         except TooLarge:
@@ -87,13 +92,24 @@ class Front:
         if body is None:  # the body ended early: the client went away, or sent a malformed chunked body
             await self.answer(send, plain(400, "the request body is malformed or was cut off"))
             return
+        key = self.answers.key(scope, body) if self.answers is not None else None
+        if key is not None:
+            kept = self.answers.get(key)
+            if kept is not None:
+                await self.answer(send, kept_messages(kept, scope["method"] == "HEAD"))
+                return
+            if scope["method"] == "HEAD":  # the app answers HEAD without a body: nothing to keep
+                key = None
         environ = build_environ(scope, io.BytesIO(body))
         environ.update({"iuckg.started": started, "iuckg.gone": threading.Event(), "wsgi.file_wrapper": file_chunks})
-        watcher = asyncio.ensure_future(self.watch(receive, environ["iuckg.gone"]))
+        # only queries (on /sparql) look whether their client went away
+        watcher = asyncio.ensure_future(self.watch(receive, environ["iuckg.gone"])) if scope["path"].startswith(
+            WATCHED) else None
         try:
-            await self.respond(environ, send)
+            await self.respond(environ, send, key)
         finally:
-            watcher.cancel()
+            if watcher is not None:
+                watcher.cancel()
 
     def header_problem(self, headers) -> str | None:
         """Why the headers are refused (too many, too large), or None."""
@@ -105,7 +121,13 @@ class Front:
         return None
 
     async def read_body(self, scope, receive) -> bytes | None:
-        """The whole body (None if it ended early: a client gone, or a malformed body); TooLarge past the limit."""
+        """The whole body (None if it ended early: a client gone, or a malformed body); TooLarge past the limit,
+        TimeoutError past the body timeout."""
+        async with asyncio.timeout(self.settings.body_timeout):
+            return await self.read_whole_body(scope, receive)
+
+    async def read_whole_body(self, scope, receive) -> bytes | None:
+        """The whole body, however long it takes."""
         limit = self.settings.max_body_bytes
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit() and int(value) > limit:
@@ -131,19 +153,22 @@ class Front:
         gone.set()
 
     async def deliver(self, send, message: dict) -> None:
-        """Send one message; asyncio.TimeoutError when the client takes nothing for the send timeout."""
-        await asyncio.wait_for(send(message), self.settings.send_timeout)
+        """Send one message; TimeoutError when the client takes nothing for the send timeout."""
+        async with asyncio.timeout(self.settings.send_timeout):
+            await send(message)
 
     async def answer(self, send, messages) -> None:
-        """Send messages unless the client stops reading or is gone."""
+        """Send messages (an answer in memory) unless the client stops reading for the send timeout or is gone."""
         try:
-            for message in messages:
-                await self.deliver(send, message)
+            async with asyncio.timeout(self.settings.send_timeout):
+                for message in messages:
+                    await send(message)
         except Exception:  # a client that went away or stopped reading: nothing more to do for it
             return
 
-    async def respond(self, environ: dict, send) -> None:
-        """Run the app in a thread, then send its answer from the event loop, a chunk at a time."""
+    async def respond(self, environ: dict, send, key: str | None = None) -> None:
+        """Run the app in a thread, then send its answer from the event loop, a chunk at a time; keep a whole
+        answer under `key` once it is sent."""
         loop = asyncio.get_running_loop()
         head: dict = {}
 
@@ -155,12 +180,28 @@ class Front:
         def start() -> dict:
             return {"type": "http.response.start", "status": head["status"], "headers": head["headers"]}
 
-        iterable = await loop.run_in_executor(self.threads, self.app, environ, start_response)
+        def run() -> list[bytes] | object:
+            """The app's answer: its body when its length is known and small (a page, a document, a query's
+            answer), otherwise its iterable (a file, read chunk by chunk)."""
+            iterable = self.app(environ, start_response)
+            length = dict(head.get("headers", ())).get(b"content-length", b"")
+            if isinstance(iterable, FileWrapper) or not length.isdigit() or int(length) > IN_MEMORY_BYTES:
+                return iterable
+            try:
+                return [b"".join(iterable)]
+            finally:
+                close = getattr(iterable, "close", None)
+                if close:
+                    close()
+
+        iterable = await loop.run_in_executor(self.threads, run)
         try:
-            if isinstance(iterable, (list, tuple)):  # a page or document, already in memory
-                await self.answer(send, [start(), *({"type": "http.response.body", "body": chunk, "more_body": True}
-                                                    for chunk in iterable if chunk),
-                                         {"type": "http.response.body", "body": b""}])
+            if isinstance(iterable, list):  # a page or document, in memory
+                body = iterable[0]
+                await self.answer(send, [start(), {"type": "http.response.body", "body": body}])
+                if key is not None:
+                    answer = Answer(head["status"], tuple(head["headers"]), body)
+                    await loop.run_in_executor(self.threads, self.answers.keep, key, answer)
                 return
             iterator = iter(iterable)
             chunk = await loop.run_in_executor(self.threads, next, iterator, None)  # start_response may come late
@@ -183,6 +224,20 @@ class Front:
         raise NotImplementedError("write() is not supported: return an iterable")
 
 
+def has_body(scope: dict) -> bool:
+    """Whether a request comes with a body to read (a length above 0, or chunks)."""
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() not in (b"0", b"")):
+            return True
+    return False
+
+
+def kept_messages(answer: Answer, head_only: bool) -> list[dict]:
+    """The ASGI messages of a kept answer (without its body for HEAD)."""
+    return [{"type": "http.response.start", "status": answer.status, "headers": list(answer.headers)},
+            {"type": "http.response.body", "body": b"" if head_only else answer.body}]
+
+
 def file_chunks(file, buffer_size: int = FILE_CHUNK_BYTES) -> FileWrapper:
     """The server's wsgi.file_wrapper: a file read in chunks of 256 kB (a thread is taken per chunk)."""
     return FileWrapper(file, max(buffer_size, FILE_CHUNK_BYTES))
@@ -195,9 +250,9 @@ def encode_settings(settings: Settings) -> str:
 
 def from_environment() -> Front:
     """The front of an app over the settings in $IUCKG_SETTINGS (granian's factory, once per worker)."""
-    from . import create_app, warm_up
+    from . import ANSWERS, create_app, warm_up
 
     settings = pickle.loads(base64.b64decode(os.environ[SETTINGS_VARIABLE]))
     app = create_app(settings)
     threading.Thread(target=warm_up, args=(app,), name="warm-up", daemon=True).start()
-    return Front(app, settings, on_shutdown=app.extensions["iuckg"].close)
+    return Front(app, settings, on_shutdown=app.extensions["iuckg"].close, answers=app.extensions.get(ANSWERS))

@@ -6,10 +6,6 @@ projected, and grouped where the query groups). Queries over one named graph
 get it as their default graph.
 """
 
-LABEL_PREDICATES = """
-VALUES ?labelProperty { rdfs:label skos:prefLabel dcterms:title }
-"""
-
 PREFIXES = """
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -21,28 +17,6 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 
 # Is ?this mentioned anywhere (as subject or object)?
 EXISTS = "ASK { { ?this ?p ?o } UNION { ?s ?p ?this } }"
-
-# The description of one resource: its outgoing and incoming triples, and the
-# labels and types of the resources it links to or is linked from.
-DESCRIBE_RESOURCE = PREFIXES + """
-CONSTRUCT {
-  ?this ?p ?o . ?o ?labelProperty ?oLabel .
-  ?s ?q ?this . ?s ?labelProperty ?sLabel . ?s a ?sType .
-  ?p rdfs:label ?pLabel . ?q rdfs:label ?qLabel .
-}
-WHERE {
-  {
-    ?this ?p ?o .
-    OPTIONAL { """ + LABEL_PREDICATES + """ ?o ?labelProperty ?oLabel . FILTER (isLiteral(?oLabel)) }
-    OPTIONAL { ?p rdfs:label ?pLabel }
-  } UNION {
-    ?s ?q ?this .
-    OPTIONAL { """ + LABEL_PREDICATES + """ ?s ?labelProperty ?sLabel . FILTER (isLiteral(?sLabel)) }
-    OPTIONAL { ?s a ?sType }
-    OPTIONAL { ?q rdfs:label ?qLabel }
-  }
-}
-"""
 
 # Every triple of one named graph (the ontology document, for example).
 GRAPH_CONTENTS = "CONSTRUCT WHERE { ?s ?p ?o }"

@@ -14,7 +14,7 @@ from .catalogue import catalogue_triples
 from .describe import compact, href_of, page_of
 from .graph import Published, published
 from .pages import card_of
-from .queries import DESCRIBE_RESOURCE, GRAPH_CONTENTS, ONTOLOGY_TERMS
+from .queries import GRAPH_CONTENTS, ONTOLOGY_TERMS
 from .rdfio import rdf_response
 
 bp = Blueprint("resources", __name__)
@@ -45,12 +45,12 @@ def description(pub: Published, iri: str) -> list[ox.Triple]:
         return []
     if iri == str(pub.minter.ontology):
         return sorted(pub.query(GRAPH_CONTENTS, graph="ontology"), key=str)
-    triples = list(pub.query(DESCRIBE_RESOURCE, this=this))
+    triples = pub.backend.describe(this)
     if not triples:
         return []
     if iri == str(dataset_iri(pub.minter)):  # the dataset's document is its whole record, as the build wrote it
-        return sorted(set(triples) | set(catalogue_triples(pub)), key=str)
-    return sorted(triples + pub.kept_out.get(iri, []), key=str)
+        return sorted(triples | set(catalogue_triples(pub)), key=str)
+    return sorted(triples.union(pub.kept_out.get(iri, ())), key=str)
 
 
 def alternates(path: str) -> list[tuple[str, conneg.Format]]:

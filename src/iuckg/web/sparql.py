@@ -332,7 +332,7 @@ def editor(query: str | None, kind: str | None = None, answer: Table | bool | No
                            examples=all_examples, pub=pub, settings=editor_settings(pub.base, all_examples))
     return Response(html, status=status, content_type="text/html; charset=utf-8",
                     headers={"Vary": "Accept",
-                             "Link": f'<{request.base_url}>; rel="alternate"; type="text/turtle"'})
+                             "Link": f'<{pub.base}sparql>; rel="alternate"; type="text/turtle"'})
 
 
 def editor_settings(base: str, shown: list) -> dict:

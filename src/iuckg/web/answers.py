@@ -1,0 +1,163 @@
+"""Answers of an unchanging store, cached: whole responses keyed by the normalised request.
+
+The store does not change while it is served, so an answer is a function of the request and the
+publication alone. The front looks a request up here before it hands it to the app, and keeps
+what the app answered. The cache is a diskcache folder (SQLite, with large values in files),
+shared by the server's worker processes, bounded in bytes (the least recently stored answers
+go first), and emptied when a server of another publication opens it. Its hit and miss counts
+are counted by each process and added to the cache's shared counts once a second, so a lookup
+takes no write lock.
+
+A request's key is its method (GET and HEAD alike), its path, its parameters (the query
+string's and a form body's, sorted; a `application/sparql-query` body is the `query`
+parameter) and the request headers answers vary by: Accept, Accept-Language, Accept-Encoding.
+Only whole 200 answers to unconditional requests are kept, and only when they vary by nothing
+else and do not say `no-store`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import diskcache
+
+# Request headers an answer may vary by and still be kept: the key holds them.
+KEYED_HEADERS = (b"accept", b"accept-language", b"accept-encoding")
+# A request with one of these is answered by the app, which evaluates it against the answer's validators.
+CONDITIONAL = {b"if-none-match", b"if-modified-since", b"if-match", b"if-unmodified-since", b"if-range", b"range"}
+FORM = b"application/x-www-form-urlencoded"
+QUERY_BODY = b"application/sparql-query"
+PUBLICATION = "publication"  # the key of the cache's own record of whose answers it holds
+COUNTS = ("hits", "misses")  # keys of the shared counts
+FLUSH_SECONDS = 1.0  # how often a process adds its counts to the shared ones
+LARGEST = 4_000_000  # bytes of the largest answer kept (a dump is never kept: it is a file)
+LOG = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A kept answer: status, headers (ASGI pairs of bytes) and body."""
+
+    status: int
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+
+
+def parameters(query_string: bytes, content_type: bytes, body: bytes) -> list[tuple[str, str]]:
+    """A request's parameters, sorted: from the query string and a form or SPARQL query body."""
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    mime = content_type.split(b";", 1)[0].strip().lower()
+    if mime == FORM:
+        pairs += parse_qsl(body.decode("latin-1"), keep_blank_values=True)
+    elif mime == QUERY_BODY:
+        pairs.append(("query", body.decode("utf-8", "replace")))
+    return sorted(pairs)
+
+
+class Answers:
+    """The answer cache of one publication in a folder."""
+
+    def __init__(self, folder: Path, publication: str, size_limit: int, largest: int = LARGEST) -> None:
+        self.publication, self.largest = publication, largest
+        self.cache = diskcache.Cache(str(folder), size_limit=size_limit, eviction_policy="least-recently-stored",
+                                     statistics=False)  # counted here instead: diskcache writes per lookup
+        with self.cache.transact():
+            if self.cache.get(PUBLICATION) != publication:  # another publication's answers, or none: start afresh
+                self.cache.clear()
+                self.cache.set(PUBLICATION, publication)
+        self.lock = threading.Lock()
+        self.unflushed = dict.fromkeys(COUNTS, 0)
+        self.flushed_at = time.monotonic()
+
+    def key(self, scope: dict, body: bytes) -> str | None:
+        """The key of a request whose answer may be kept, or None (not a read, conditional, or a form of body
+        not understood)."""
+        method = scope["method"]
+        if method not in ("GET", "HEAD", "POST"):
+            return None
+        headers = {}
+        for name, value in scope["headers"]:
+            if name in CONDITIONAL:
+                return None
+            if name in KEYED_HEADERS or name == b"content-type":
+                headers[name] = headers.get(name, b"") + b"," + value if name in headers else value
+        content_type = headers.get(b"content-type", b"")
+        if method == "POST" and content_type.split(b";", 1)[0].strip().lower() not in (FORM, QUERY_BODY):
+            return None
+        parts = [self.publication, "POST" if method == "POST" else "GET", scope.get("raw_path") or scope["path"],
+                 repr(parameters(scope.get("query_string", b""), content_type if method == "POST" else b"", body)),
+                 *(repr(headers.get(name, b"")) for name in KEYED_HEADERS)]
+        return hashlib.sha256("\n".join(str(p) for p in parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def get(self, key: str) -> Answer | None:
+        """The kept answer of a key (counted as a hit or a miss); None when the cache cannot be read."""
+        try:
+            found = self.cache.get(key)
+        except Exception as exc:  # a cache that fails is a miss: the app answers
+            LOG.warning("the answer cache could not be read: %s", exc)
+            found = None
+        self.count("misses" if found is None else "hits")
+        return found
+
+    def count(self, name: str) -> None:
+        """Count a hit or a miss; add this process's counts to the shared ones when a second has passed."""
+        with self.lock:
+            self.unflushed[name] += 1
+            if time.monotonic() - self.flushed_at < FLUSH_SECONDS:
+                return
+            pending, self.unflushed = self.unflushed, dict.fromkeys(COUNTS, 0)
+            self.flushed_at = time.monotonic()
+        self.flush(pending)
+
+    def flush(self, pending: dict[str, int]) -> None:
+        """Add counts to the shared ones."""
+        try:
+            for name, value in pending.items():
+                if value:
+                    self.cache.incr(name, value)
+        except Exception as exc:
+            LOG.warning("the answer cache's counts could not be written: %s", exc)
+
+    def keep(self, key: str, answer: Answer) -> None:
+        """Keep an answer, if it may be kept (a cache that cannot be written keeps nothing)."""
+        if answer.status == 200 and len(answer.body) <= self.largest and keepable(answer.headers):
+            try:
+                self.cache.set(key, answer)
+            except Exception as exc:
+                LOG.warning("the answer cache could not be written: %s", exc)
+
+    def counts(self) -> dict:
+        """Hits, misses, entries, bytes used and the limit."""
+        with self.lock:
+            own = dict(self.unflushed)
+        hits, misses = (self.cache.get(name, 0) + own[name] for name in COUNTS)
+        return {"hits": hits, "misses": misses, "entries": max(0, len(self.cache) - 1 - sum(n in self.cache for n in COUNTS)),
+                "bytes": self.cache.volume(),
+                "limit_bytes": self.cache.size_limit, "largest_answer_bytes": self.largest,
+                "publication": self.publication}
+
+    def close(self) -> None:
+        """Add this process's counts to the shared ones and close the cache's files."""
+        with self.lock:
+            pending, self.unflushed = self.unflushed, dict.fromkeys(COUNTS, 0)
+        self.flush(pending)
+        self.cache.close()
+
+
+def keepable(headers) -> bool:
+    """Whether an answer with these headers may be given to any request with the same key."""
+    for name, value in headers:
+        if name == b"cache-control" and b"no-store" in value.lower():
+            return False
+        if name == b"vary" and any(v.strip().lower().encode() not in KEYED_HEADERS
+                                   for v in value.decode("latin-1").split(",") if v.strip()):
+            return False
+        if name == b"set-cookie":
+            return False
+    return True
