@@ -43,7 +43,8 @@ def create_app(settings: Settings | None = None, store: ox.Store | Backend | Non
 
 
 def warm_up(app: Flask) -> None:
-    """Compute the views over the whole store that pages keep (landing page, sitemap) before anyone asks."""
+    """Start the query workers and compute the views over the whole store that pages keep (landing page,
+    sitemap) before anyone asks."""
     from ..index import LISTS
     from .catalogue import overview
     from .charts import figures
@@ -51,6 +52,10 @@ def warm_up(app: Flask) -> None:
     from .sitemap import page_urls
 
     pub = app.extensions["iuckg"]
+    try:
+        pub.evaluator.warm()
+    except Exception as exc:  # the first query starts them instead
+        app.logger.warning("starting the query workers failed: %s", exc)
     for spec in LISTS.values():
         try:
             pub.index.data(spec)

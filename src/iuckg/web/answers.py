@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl
@@ -31,12 +31,16 @@ import diskcache
 KEYED_HEADERS = (b"accept", b"accept-language", b"accept-encoding")
 # A request with one of these is answered by the app, which evaluates it against the answer's validators.
 CONDITIONAL = {b"if-none-match", b"if-modified-since", b"if-match", b"if-unmodified-since", b"if-range", b"range"}
+UNKEPT = "/status"  # what the status page says changes with every request: it is never looked up
 FORM = b"application/x-www-form-urlencoded"
 QUERY_BODY = b"application/sparql-query"
-PUBLICATION = "publication"  # the key of the cache's own record of whose answers it holds
+PUBLICATION = "publication"  # the key of the record of whose answers the cache holds
+RECORD = "record"  # the folder of that record and of the shared counts, inside the cache's
 COUNTS = ("hits", "misses")  # keys of the shared counts
 FLUSH_SECONDS = 1.0  # how often a process adds its counts to the shared ones
 LARGEST = 4_000_000  # bytes of the largest answer kept (a dump is never kept: it is a file)
+PENDING_BYTES = 64_000_000  # answers waiting for the writer beyond this are not kept
+BATCH = 64  # answers written in one transaction
 LOG = logging.getLogger(__name__)
 
 
@@ -57,7 +61,7 @@ def parameters(query_string: bytes, content_type: bytes, body: bytes) -> list[tu
         pairs += parse_qsl(body.decode("latin-1"), keep_blank_values=True)
     elif mime == QUERY_BODY:
         pairs.append(("query", body.decode("utf-8", "replace")))
-    return sorted(pairs)
+    return sorted(pairs, key=lambda pair: pair[0])  # by name only: of a repeated parameter, the app reads the first
 
 
 class Answers:
@@ -67,19 +71,26 @@ class Answers:
         self.publication, self.largest = publication, largest
         self.cache = diskcache.Cache(str(folder), size_limit=size_limit, eviction_policy="least-recently-stored",
                                      statistics=False)  # counted here instead: diskcache writes per lookup
-        with self.cache.transact():
-            if self.cache.get(PUBLICATION) != publication:  # another publication's answers, or none: start afresh
+        # whose answers the folder holds, and the shared counts: beside the answers, never evicted with them
+        self.record = diskcache.Cache(str(Path(folder) / RECORD), eviction_policy="none")
+        with self.record.transact():
+            if self.record.get(PUBLICATION) != publication:  # another publication's answers, or none: start afresh
                 self.cache.clear()
-                self.cache.set(PUBLICATION, publication)
+                self.record.clear()
+                self.record.set(PUBLICATION, publication)
         self.lock = threading.Lock()
         self.unflushed = dict.fromkeys(COUNTS, 0)
-        self.flushed_at = time.monotonic()
+        self.counter: threading.Thread | None = None
+        self.closed = threading.Event()
+        self.pending: queue.Queue[tuple[str, Answer] | None] = queue.Queue()
+        self.pending_bytes = 0
+        self.writer: threading.Thread | None = None
 
     def key(self, scope: dict, body: bytes) -> str | None:
         """The key of a request whose answer may be kept, or None (not a read, conditional, or a form of body
         not understood)."""
         method = scope["method"]
-        if method not in ("GET", "HEAD", "POST"):
+        if method not in ("GET", "HEAD", "POST") or scope["path"].startswith(UNKEPT):
             return None
         headers = {}
         for name, value in scope["headers"]:
@@ -106,48 +117,102 @@ class Answers:
         return found
 
     def count(self, name: str) -> None:
-        """Count a hit or a miss; add this process's counts to the shared ones when a second has passed."""
+        """Count a hit or a miss (a thread adds this process's counts to the shared ones every second)."""
         with self.lock:
             self.unflushed[name] += 1
-            if time.monotonic() - self.flushed_at < FLUSH_SECONDS:
-                return
-            pending, self.unflushed = self.unflushed, dict.fromkeys(COUNTS, 0)
-            self.flushed_at = time.monotonic()
-        self.flush(pending)
+            if self.counter is None:
+                self.counter = threading.Thread(target=self.flush_every_second, name="answer-counts", daemon=True)
+                self.counter.start()
 
-    def flush(self, pending: dict[str, int]) -> None:
-        """Add counts to the shared ones."""
+    def flush_every_second(self) -> None:
+        """The counting thread: add this process's counts to the shared ones every FLUSH_SECONDS, until closed."""
+        while not self.closed.wait(FLUSH_SECONDS):
+            self.flush()
+
+    def flush(self) -> None:
+        """Add this process's counts to the shared ones."""
+        with self.lock:
+            pending, self.unflushed = self.unflushed, dict.fromkeys(COUNTS, 0)
         try:
             for name, value in pending.items():
                 if value:
-                    self.cache.incr(name, value)
+                    self.record.incr(name, value)
         except Exception as exc:
             LOG.warning("the answer cache's counts could not be written: %s", exc)
 
+    def may_keep(self, answer: Answer) -> bool:
+        """Whether an answer may be kept: a whole 200 answer, not too large, that varies by nothing unkeyed."""
+        return answer.status == 200 and len(answer.body) <= self.largest and keepable(answer.headers)
+
     def keep(self, key: str, answer: Answer) -> None:
-        """Keep an answer, if it may be kept (a cache that cannot be written keeps nothing)."""
-        if answer.status == 200 and len(answer.body) <= self.largest and keepable(answer.headers):
-            try:
-                self.cache.set(key, answer)
-            except Exception as exc:
-                LOG.warning("the answer cache could not be written: %s", exc)
+        """Keep an answer now, if it may be kept (a cache that cannot be written keeps nothing)."""
+        self.write([(key, answer)])
+
+    def keep_later(self, key: str, answer: Answer) -> None:
+        """Have the writer thread keep an answer, if it may be kept: the request does not wait for the write, and
+        answers made meanwhile are written in one transaction. Past PENDING_BYTES waiting, nothing is kept."""
+        if not self.may_keep(answer):
+            return
+        with self.lock:
+            if self.pending_bytes + len(answer.body) > PENDING_BYTES:
+                return
+            self.pending_bytes += len(answer.body)
+            if self.writer is None:
+                self.writer = threading.Thread(target=self.write_pending, name="answer-writer", daemon=True)
+                self.writer.start()
+        self.pending.put((key, answer))
+
+    def write_pending(self) -> None:
+        """The writer thread: write waiting answers, a batch per transaction, until told to stop (None)."""
+        while True:
+            batch = [self.pending.get()]
+            while len(batch) < BATCH and not self.pending.empty():
+                batch.append(self.pending.get())
+            stop = None in batch
+            items = [item for item in batch if item is not None]
+            self.write(items)
+            with self.lock:
+                self.pending_bytes -= sum(len(answer.body) for _, answer in items)
+            for _ in batch:
+                self.pending.task_done()
+            if stop:
+                return
+
+    def settle(self) -> None:
+        """Wait until every answer handed to keep_later is written."""
+        self.pending.join()
+
+    def write(self, items: list[tuple[str, Answer]]) -> None:
+        """Write answers that may be kept, in one transaction."""
+        items = [(key, answer) for key, answer in items if self.may_keep(answer)]
+        if not items:
+            return
+        try:
+            with self.cache.transact():
+                for key, answer in items:
+                    self.cache.set(key, answer)
+        except Exception as exc:
+            LOG.warning("the answer cache could not be written: %s", exc)
 
     def counts(self) -> dict:
         """Hits, misses, entries, bytes used and the limit."""
         with self.lock:
             own = dict(self.unflushed)
-        hits, misses = (self.cache.get(name, 0) + own[name] for name in COUNTS)
-        return {"hits": hits, "misses": misses, "entries": max(0, len(self.cache) - 1 - sum(n in self.cache for n in COUNTS)),
-                "bytes": self.cache.volume(),
+        hits, misses = (self.record.get(name, 0) + own[name] for name in COUNTS)
+        return {"hits": hits, "misses": misses, "entries": len(self.cache), "bytes": self.cache.volume(),
                 "limit_bytes": self.cache.size_limit, "largest_answer_bytes": self.largest,
                 "publication": self.publication}
 
     def close(self) -> None:
-        """Add this process's counts to the shared ones and close the cache's files."""
-        with self.lock:
-            pending, self.unflushed = self.unflushed, dict.fromkeys(COUNTS, 0)
-        self.flush(pending)
+        """Write the answers waiting, add this process's counts to the shared ones and close the cache's files."""
+        if self.writer is not None:
+            self.pending.put(None)
+            self.writer.join(timeout=30)
+            self.writer = None
+        self.closed.set()
+        self.flush()
         self.cache.close()
+        self.record.close()
 
 
 def keepable(headers) -> bool:

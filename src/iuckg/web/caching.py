@@ -68,7 +68,9 @@ def version_of(settings: Settings) -> Version:
 def entity_tag(version: Version, response: Response) -> str:
     """The entity tag of a response to the current request."""
     varying = sorted(h.lower() for h in response.vary if h.lower() not in SHOWN_BY_MEDIA_TYPE)
-    key = [version.digest, request.path, request.query_string.decode("latin-1"), response.content_type or "",
+    # the parameters in the order the answer cache keys them, so that every request it answers alike has one tag
+    parameters = sorted(request.args.items(multi=True), key=lambda pair: pair[0])
+    key = [version.digest, request.path, repr(parameters), response.content_type or "",
            *(f"{h}: {request.headers.get(h, '')}" for h in varying)]
     return hashlib.sha256("\n".join(key).encode()).hexdigest()[:32]
 
@@ -78,8 +80,8 @@ def validators(version: Version):
 
     def add_validators(response: Response) -> Response:
         """Add validators to a successful read response and evaluate a conditional request."""
-        if request.method not in READS or response.status_code != 200:
-            return response
+        if request.method not in READS or response.status_code != 200 or response.cache_control.no_store:
+            return response  # an answer that changes with every request (/status) has no validators
         if response.get_etag()[0] is None:
             response.set_etag(entity_tag(version, response))
         if response.last_modified is None:

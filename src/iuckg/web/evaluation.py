@@ -189,6 +189,12 @@ def evaluate(job: Job) -> tuple[str, bytes | Table | bool]:
         raise EngineError(f"{type(exc).__name__}: {exc}") from None
 
 
+def ready() -> bool:
+    """Whether this worker has its backend open (it has once its initializer ran)."""
+    time.sleep(0.05)  # hold this worker a moment, so the next call goes to another
+    return _BACKEND is not None
+
+
 def serialized_results(result, job: Job) -> bytes:
     """A boolean or solutions in the job's results format (empty when none was asked for)."""
     out = BoundedBuffer(job.max_bytes)
@@ -220,15 +226,16 @@ class Evaluator:
         return ProcessPool(max_workers=self.settings.worker_share("query_workers"), initializer=open_worker,
                            initargs=(self.settings,), context=worker_context())
 
-    def schedule(self, job: Job):
-        """The future of a job; a pool that broke (its workers cannot start) is replaced once."""
+    def schedule(self, function, args: tuple = ()):
+        """The future of a call in a worker (`evaluate` of a job); a pool that broke (its workers cannot start) is
+        replaced once."""
         with self.lock:
             try:
-                return self.pool.schedule(evaluate, args=(job,))
+                return self.pool.schedule(function, args=args)
             except RuntimeError:  # pebble: "Unexpected error within the Pool"
                 self.pool.stop()
                 self.pool = self.new_pool()
-                return self.pool.schedule(evaluate, args=(job,))
+                return self.pool.schedule(function, args=args)
 
     def run(self, job: Job, deadline: float | None = None, gone: threading.Event | None = None):
         """Evaluate a job before the deadline (time.monotonic) while its client is there.
@@ -237,7 +244,7 @@ class Evaluator:
         """
         if deadline is None:
             deadline = time.monotonic() + self.settings.query_timeout
-        future = self.schedule(job)
+        future = self.schedule(evaluate, (job,))
         try:
             while True:
                 left = deadline - time.monotonic()
@@ -259,6 +266,11 @@ class Evaluator:
             raise QueryCrashed(str(exc) or "the query needs more memory than a worker may use") from None
         except BrokenProcessPool as exc:
             raise QueryCrashed(f"no query worker could start ({exc}); try again shortly") from None
+
+    def warm(self) -> None:
+        """Have every worker started and its backend opened (a first query otherwise waits for that)."""
+        futures = [self.schedule(ready, ()) for _ in range(self.settings.worker_share("query_workers"))]
+        wait(futures, timeout=60)
 
     def close(self) -> None:
         """Stop the workers."""

@@ -69,6 +69,8 @@ class Front:
                 elif message["type"] == "lifespan.shutdown":
                     if self.on_shutdown:  # a worker process ends without running atexit: stop its query pool now
                         await asyncio.get_running_loop().run_in_executor(None, self.on_shutdown)
+                    if self.answers is not None:  # write what waits, and this process's counts
+                        await asyncio.get_running_loop().run_in_executor(None, self.answers.close)
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         if scope["type"] != "http":
@@ -200,8 +202,7 @@ class Front:
                 body = iterable[0]
                 await self.answer(send, [start(), {"type": "http.response.body", "body": body}])
                 if key is not None:
-                    answer = Answer(head["status"], tuple(head["headers"]), body)
-                    await loop.run_in_executor(self.threads, self.answers.keep, key, answer)
+                    self.answers.keep_later(key, Answer(head["status"], tuple(head["headers"]), body))
                 return
             iterator = iter(iterable)
             chunk = await loop.run_in_executor(self.threads, next, iterator, None)  # start_response may come late
