@@ -50,7 +50,7 @@ LABELS = (RDFS_LABEL, ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabe
           ox.NamedNode("http://purl.org/dc/terms/title"))
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 # Labels of this many linked resources are remembered (a few hundred bytes each).
-REMEMBERED = 65_536
+REMEMBERED = 16_384
 
 
 class PatternDescriber:
