@@ -104,7 +104,7 @@ def page_types(live_server: str) -> dict[str, str]:
         "theme": base + "doc/id/theme/mobility-transport", "topic": base + "doc/id/urban-agenda-topic/housing",
         "sdg-goal": base + "sdg/11", "sdg-target": base + "sdg/11.1", "editor": base + "sparql",
         "ontology": base + "doc/def/iuc", "dataset": base + "doc/id/dataset/iuckg", "map": base + "map",
-        "charts": base + "charts", "not-found": base + "id/member/medellin",
+        "charts": base + "charts", "status": base + "status", "not-found": base + "id/member/medellin",
     }
 
 
