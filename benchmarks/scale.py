@@ -387,7 +387,7 @@ def start_peers(servers: Servers, size: str, base: str, data: Path, dist: Path, 
     Virtuoso (loaded with `iuckg publish`), rdflib-endpoint and a constant answer (the client's ceiling)."""
     port = free_port()
     servers.processes["iuckg, no cache"], _ = serve_iuckg(base, port, data, dist, "--answers-mb", "0")
-    servers.ports["iuckg, no cache"] = port
+    servers.ports["iuckg, no cache"], servers.endpoints["iuckg, no cache"] = port, "/sparql"
 
     port = free_port()
     from iuckg.settings import Settings
@@ -448,7 +448,6 @@ def run_measures(result: Size, servers: Servers, base: str, dist: Path, workdir:
     pairing, country = first_iri(dist, base + "id/pairing/"), countries[0]
     repeated = [((PREFIXES + text).format(base=base, pairing=pairing, country=country), headers)
                 for text, headers in MIX.values()]
-    servers.endpoints["iuckg, no cache"] = "/sparql"
     sparql_servers = [name for name in ("iuckg", "iuckg, no cache", *PEERS) if name in servers.endpoints]
 
     def paths(name: str, queries: list[tuple[str, dict]]) -> list[tuple[str, dict]]:

@@ -27,13 +27,14 @@ from urllib.parse import parse_qsl
 
 import diskcache
 
+from . import caching, sparql
+
 # Request headers an answer may vary by and still be kept: the key holds them.
 KEYED_HEADERS = (b"accept", b"accept-language", b"accept-encoding")
 # A request with one of these is answered by the app, which evaluates it against the answer's validators.
-CONDITIONAL = {b"if-none-match", b"if-modified-since", b"if-match", b"if-unmodified-since", b"if-range", b"range"}
+CONDITIONAL = {name.encode() for name in caching.CONDITIONAL}
 UNKEPT = "/status"  # what the status page says changes with every request: it is never looked up
-FORM = b"application/x-www-form-urlencoded"
-QUERY_BODY = b"application/sparql-query"
+FORM, QUERY_BODY = sparql.FORM.encode(), sparql.QUERY_BODY.encode()
 PUBLICATION = "publication"  # the key of the record of whose answers the cache holds
 RECORD = "record"  # the folder of that record and of the shared counts, inside the cache's
 COUNTS = ("hits", "misses")  # keys of the shared counts
@@ -61,7 +62,7 @@ def parameters(query_string: bytes, content_type: bytes, body: bytes) -> list[tu
         pairs += parse_qsl(body.decode("latin-1"), keep_blank_values=True)
     elif mime == QUERY_BODY:
         pairs.append(("query", body.decode("utf-8", "replace")))
-    return sorted(pairs, key=lambda pair: pair[0])  # by name only: of a repeated parameter, the app reads the first
+    return caching.by_name(pairs)
 
 
 class Answers:
@@ -146,7 +147,8 @@ class Answers:
 
     def keep(self, key: str, answer: Answer) -> None:
         """Keep an answer now, if it may be kept (a cache that cannot be written keeps nothing)."""
-        self.write([(key, answer)])
+        if self.may_keep(answer):
+            self.write([(key, answer)])
 
     def keep_later(self, key: str, answer: Answer) -> None:
         """Have the writer thread keep an answer, if it may be kept: the request does not wait for the write, and
@@ -173,18 +175,11 @@ class Answers:
             self.write(items)
             with self.lock:
                 self.pending_bytes -= sum(len(answer.body) for _, answer in items)
-            for _ in batch:
-                self.pending.task_done()
             if stop:
                 return
 
-    def settle(self) -> None:
-        """Wait until every answer handed to keep_later is written."""
-        self.pending.join()
-
     def write(self, items: list[tuple[str, Answer]]) -> None:
-        """Write answers that may be kept, in one transaction."""
-        items = [(key, answer) for key, answer in items if self.may_keep(answer)]
+        """Write answers, which the caller found may be kept, in one transaction."""
         if not items:
             return
         try:

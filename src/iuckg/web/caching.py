@@ -68,11 +68,15 @@ def version_of(settings: Settings) -> Version:
 def entity_tag(version: Version, response: Response) -> str:
     """The entity tag of a response to the current request."""
     varying = sorted(h.lower() for h in response.vary if h.lower() not in SHOWN_BY_MEDIA_TYPE)
-    # the parameters in the order the answer cache keys them, so that every request it answers alike has one tag
-    parameters = sorted(request.args.items(multi=True), key=lambda pair: pair[0])
-    key = [version.digest, request.path, repr(parameters), response.content_type or "",
+    key = [version.digest, request.path, repr(by_name(request.args.items(multi=True))), response.content_type or "",
            *(f"{h}: {request.headers.get(h, '')}" for h in varying)]
     return hashlib.sha256("\n".join(key).encode()).hexdigest()[:32]
+
+
+def by_name(parameters) -> list[tuple[str, str]]:
+    """Request parameters in the order ETags and the answer cache's keys hold them: sorted by name only, so
+    that the values of a repeated parameter keep their order (the app reads the first)."""
+    return sorted(parameters, key=lambda pair: pair[0])
 
 
 def validators(version: Version):

@@ -6,6 +6,7 @@ import json
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from . import conneg
 from .graph import published
 
 bp = Blueprint("status", __name__)
@@ -35,8 +36,8 @@ def status_of() -> dict:
 def status():
     """The status page (HTML), or its JSON (/status.json, or Accept: application/json)."""
     found = status_of()
-    wants_json = request.path.endswith(".json") or (
-        request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json")
+    wants_json = request.path.endswith(".json") or conneg.by_accept(request.headers.get("Accept", ""),
+                                                                    ("html", "json")) == "json"
     if wants_json:
         response = Response(json.dumps(found, indent=2) + "\n", content_type="application/json")
     else:
