@@ -14,9 +14,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/helpers.py
 
 from helpers import BASE, REPO, ExampleBuilds, copy_data, repo_settings, union
 import iuckg.build
-from iuckg.build import Build, KNOWLEDGE_GRAPHS, build, parse_all
+from iuckg.build import Build, KNOWLEDGE_GRAPHS, build
 from iuckg.convert import sdg_codes as codes_of
 from iuckg.settings import Settings
+from iuckg.sources import parse_all
 
 
 _example_builds: list[ExampleBuilds] = []

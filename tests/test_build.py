@@ -18,10 +18,11 @@ from helpers import (
     break_data, repo_settings, snapshot, union,
 )
 import iuckg.build
-from iuckg.build import BuildError, build, parse_source
+from iuckg.build import BuildError, build
 from iuckg.convert import to_graph
 from iuckg.namespaces import GRAPH_NAMES, Minter
 from iuckg.records import load_dataset
+from iuckg.sources import parse_source
 
 DIST_FILES = {"iuckg.ttl", "iuckg.nt.gz", "iuckg.jsonld", "iuckg.nq", "ontology.ttl", "shapes.ttl", "catalogue.ttl",
               "validation-report.ttl", "summary.json"}

@@ -18,11 +18,15 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, SKOS
 
 from helpers import BASE, DATA, FIXTURES, break_data, copy_data, insert_rows, line_of, repo_settings, set_cell
-from iuckg import links
 from iuckg.catalogue import TARGETS
 from iuckg.cli import main
 from iuckg.convert import EUROVOC, geonames_iri
-from iuckg.links import Feature, Reference, check, curate, lookup
+from iuckg.links import commands
+from iuckg.links.check import check
+from iuckg.links.curation import curate
+from iuckg.links.lookup import NO_COORDINATES, NOT_A_PLACE_NOTE, Match, lookup, unresolved
+from iuckg.links.reference import Feature, Reference, load_reference
+from iuckg.links.summary import link_summary
 from iuckg.namespaces import GEO, Minter
 from iuckg.records import DataErrors, Member, Where, load_dataset
 
@@ -32,7 +36,7 @@ LOD_TARGETS = {"geonames", "un-sdg", "eu-authority-tables", "eurovoc"}
 
 @pytest.fixture(scope="module")
 def reference() -> Reference:
-    return links.load_reference()
+    return load_reference()
 
 
 def member(label: str, country: str, type: str = "city", *alt_labels: str, id: str = "test") -> Member:
@@ -95,7 +99,7 @@ def test_population_breaks_a_tie_between_exact_names_and_the_note_lists_the_othe
 def test_los_cabos_is_a_municipality_and_no_name_is_matched_fuzzily(reference):
     found = lookup(member("Los Cabos", "mx", "town"), "MX", reference)
     assert (found.geonames_id, found.match) == (6941773, "admin2+exact-name+country")
-    assert found.latitude is None and found.note == links.NO_COORDINATES
+    assert found.latitude is None and found.note == NO_COORDINATES
     misspelt = lookup(member("Los Cabo", "mx", "town"), "MX", reference)
     assert misspelt.match == "unresolved" and misspelt.geonames_id is None
     assert misspelt.note.startswith('no GeoNames feature of a kind a town is (populated-place, admin2) named '
@@ -104,7 +108,7 @@ def test_los_cabos_is_a_municipality_and_no_name_is_matched_fuzzily(reference):
 
 def test_a_consortium_is_not_a_place(reference):
     found = lookup(member("Consórcio Intermunicipal Grande ABC", "br", "consortium"), "BR", reference)
-    assert found == links.Match(None, None, None, "not-a-place", links.NOT_A_PLACE_NOTE)
+    assert found == Match(None, None, None, "not-a-place", NOT_A_PLACE_NOTE)
 
 
 def test_a_city_is_the_populated_place_not_the_area_of_the_same_name(reference):
@@ -149,7 +153,7 @@ def test_equal_populations_leave_the_member_unresolved():
     ref = tiny(place("Springfield", 1, population=100), place("Springfield", 2, population=100),
                place("Springfield", 3, population=5))
     found = lookup(member("Springfield", "xx"), "XX", ref)
-    assert found == links.unresolved(
+    assert found == unresolved(
         'several GeoNames features named "Springfield" in XX, none more populous than the others: '
         "1 Springfield (populated-place, population 100); 2 Springfield (populated-place, population 100); "
         "3 Springfield (populated-place, population 5)")
@@ -243,7 +247,7 @@ def test_a_fixture_with_wrong_links_fails_the_check_naming_file_line_and_field(t
         "(the country of 'kochi-in')",
         "places.csv:6: geonames_id: 999999999 is not a GeoNames feature of the reference data",
         "places.csv:7: geonames_id: unresolved, but the lookup derives 3834450 by admin1+exact-name+country "
-        f"({links.NO_COORDINATES})",
+        f"({NO_COORDINATES})",
         "urban-agenda-topics.csv:3: eurovoc: 9999999 is not a EuroVoc concept (no English label in the "
         "reference data)",
     ]
@@ -263,7 +267,7 @@ def test_one_wrong_id_alone_fails_the_command(tmp_path, reference, monkeypatch, 
     break_data(data, "places.csv", set_cell({"member": "kochi-in"}, "geonames_id", "1859146"))
     break_data(data, "places.csv", set_cell({"member": "kochi-in"}, "latitude", "33.55"))
     break_data(data, "places.csv", set_cell({"member": "kochi-in"}, "longitude", "133.53333"))
-    monkeypatch.setattr(links, "load_reference", lambda: reference)
+    monkeypatch.setattr(commands, "load_reference", lambda: reference)
 
     code = main(["links", "check", "--data", str(data)])
 
@@ -276,7 +280,7 @@ def test_one_wrong_id_alone_fails_the_command(tmp_path, reference, monkeypatch, 
 
 
 def test_the_command_prints_the_links_per_target_dataset(reference, monkeypatch, capsys):
-    monkeypatch.setattr(links, "load_reference", lambda: reference)
+    monkeypatch.setattr(commands, "load_reference", lambda: reference)
 
     code = main(["links", "check"])
 
@@ -293,7 +297,7 @@ def test_curate_refuses_unreadable_members_and_writes_nothing(tmp_path, referenc
     data = copy_data(tmp_path)
     break_data(data, "members.csv", set_cell({"id": "parma-it"}, "type", "village"))
     before = (data / "places.csv").read_bytes()
-    monkeypatch.setattr(links, "load_reference", lambda: reference)
+    monkeypatch.setattr(commands, "load_reference", lambda: reference)
 
     code = main(["links", "curate", "--data", str(data)])
 
@@ -403,13 +407,13 @@ def test_members_and_countries_carry_their_links_and_coordinates(data_graph):
 
 def test_the_build_summary_counts_the_links_and_lists_the_unresolved_members(dist, data_graph, sdg_codes):
     summary = json.loads((dist / "summary.json").read_text(encoding="utf-8"))
-    assert summary["links"] == links.link_summary(data_graph, M)["links"]
+    assert summary["links"] == link_summary(data_graph, M)["links"]
     assert set(summary["links"]) == LOD_TARGETS
     assert summary["links"]["geonames"] == {"owl:sameAs": 157}
     assert summary["links"]["eurovoc"] == {"skos:closeMatch": 21}
     unresolved = summary["unresolved"]
     assert unresolved["consorcio-intermunicipal-grande-abc-br"].startswith("not a place")
-    assert unresolved["styria-at"] == links.NO_COORDINATES
+    assert unresolved["styria-at"] == NO_COORDINATES
     assert "kochi-in" not in unresolved
     assert all(reason for reason in unresolved.values())
     located = {str(s) for s in data_graph.subjects(GEO.lat, None)}

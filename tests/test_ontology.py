@@ -8,7 +8,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from helpers import BASE, REPO, union
-from iuckg.build import parse_source
+from iuckg.sources import parse_source
 from iuckg.namespaces import VANN, Minter
 
 M = Minter(BASE)

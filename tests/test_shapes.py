@@ -21,9 +21,10 @@ from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS
 
 from helpers import BASE, REPO, union
-from iuckg.build import KNOWLEDGE_GRAPHS, parse_all
+from iuckg.build import KNOWLEDGE_GRAPHS
 from iuckg.gate import validate
 from iuckg.namespaces import GEO, OA, SDG, Minter
+from iuckg.sources import parse_all
 
 M = Minter(BASE)
 IUC = M.iuc

@@ -10,7 +10,7 @@ import pytest
 from rdflib import Graph
 
 from helpers import BASE, FIXTURES, REPO, break_data, environ, set_cell
-from iuckg.build import parse_source
+from iuckg.sources import parse_source
 from iuckg.cli import main
 from iuckg.convert import to_graph
 from iuckg.namespaces import Minter

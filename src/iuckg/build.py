@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterable
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph
+from rdflib import Graph
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import RDF
 
@@ -25,11 +25,12 @@ from .gate import Report, validate
 from .index import write_index
 from .integrity import manifest
 from .layout import INDEX_FILE, PART_DUMPS, STORE_FILE, SUMMARY_FILE
-from .links import link_summary
+from .links.summary import link_summary
 from .namespaces import GRAPH_NAMES, Minter
 from .records import load_dataset
 from .roundtrip import store_edition
 from .settings import Settings
+from .sources import parse_all, parse_source
 
 # The graphs that make up the published knowledge graph dumps.
 KNOWLEDGE_GRAPHS = ("data", "ontology", "sdg")
@@ -66,41 +67,6 @@ class Build:
 def progress(message: str) -> None:
     """Report a build step on stderr."""
     print(f"iuckg: {message}", file=sys.stderr, flush=True)
-
-
-def parse_source(path: Path, base: str) -> Graph:
-    """Parse a Turtle file of the repository, resolving relative IRIs against the base."""
-    graph = Graph()
-    graph.parse(path, format="turtle", publicID=base)
-    return stable_bnodes(graph, path.stem) if has_bnodes(graph) else graph
-
-
-def stable_bnodes(graph: Graph, scope: str) -> Graph:
-    """The graph with blank nodes labelled canonically, prefixed by a scope unique to its file.
-
-    Parsers label blank nodes at random; canonical labels make the output
-    deterministic, and the scope keeps blank nodes of different files apart
-    when graphs are merged.
-    """
-    canonical = to_canonical_graph(graph)
-    rename = lambda term: BNode(f"{scope}-{term}") if isinstance(term, BNode) else term  # noqa: E731
-    out = Graph()
-    for s, p, o in canonical:
-        out.add((rename(s), p, rename(o)))
-    return out
-
-
-def has_bnodes(graph: Graph) -> bool:
-    """Whether a graph has blank nodes (whose labels a parser picks at random)."""
-    return any(isinstance(s, BNode) or isinstance(o, BNode) for s, _, o in graph)
-
-
-def parse_all(folder: Path, base: str) -> Graph:
-    """Parse and merge every Turtle file of a folder."""
-    graph = Graph()
-    for path in sorted(folder.glob("*.ttl")):
-        graph += parse_source(path, base)
-    return graph
 
 
 def compile_graphs(settings: Settings) -> Compiled:

@@ -156,7 +156,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def cmd_links(args: argparse.Namespace) -> int:
     """Look up the links to other datasets, or check them against the reference data."""
-    from .links import check_command, curate_command
+    from .links.commands import check_command, curate_command
 
     command = curate_command if args.action == "curate" else check_command
     return command(settings_from(args))

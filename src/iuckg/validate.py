@@ -8,10 +8,11 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.util import guess_format
 
-from .build import compile_graphs, gate, parse_all, parse_source
+from .build import compile_graphs, gate
 from .gate import validate
 from .records import DataErrors
 from .settings import Settings
+from .sources import parse_all, parse_source
 
 CONFORMS, VIOLATES, ERROR = 0, 1, 2
 
