@@ -6,7 +6,7 @@ import base64
 import os
 import pickle
 
-from iuckg.web import create_app
+from iuckg.web.app import create_app
 from iuckg.web.front import SETTINGS_VARIABLE
 
 app = create_app(pickle.loads(base64.b64decode(os.environ[SETTINGS_VARIABLE])))

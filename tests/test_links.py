@@ -437,7 +437,7 @@ def map_places(html: str) -> list[dict]:
 
 
 def test_a_member_page_shows_its_links_and_a_map_at_its_coordinates(built, build_settings):
-    from iuckg.web import create_app
+    from iuckg.web.app import create_app
 
     client = create_app(build_settings).test_client()
     html = client.get("/doc/id/member/kochi-in", headers={"Accept": "text/html"}).get_data(as_text=True)

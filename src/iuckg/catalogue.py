@@ -20,12 +20,11 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID, XSD
 
 from .layout import DUMP_PATH, GRAPH_DUMPS, PART_DUMPS
-from .namespaces import EU_COUNTRY, GRAPH_NAMES, Minter
+from .namespaces import EU_COUNTRY, GRAPH_NAMES, IANA, Minter, catalogue_iri, dataset_iri, service_iri
 from .settings import Settings
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 EU = "http://publications.europa.eu/resource/authority/"
-IANA = "http://www.iana.org/assignments/media-types/"
 
 TITLE = "IUC knowledge graph"
 DESCRIPTION = (
@@ -133,21 +132,6 @@ TARGETS = (
     Target("eurovoc", "EuroVoc", "http://eurovoc.europa.eu/"),
     Target("wikidata", "Wikidata", "http://www.wikidata.org/entity/"),
 )
-
-
-def dataset_iri(minter: Minter) -> URIRef:
-    """The IRI of the iuckg dataset."""
-    return minter.id("dataset", "iuckg")
-
-
-def catalogue_iri(base: str) -> URIRef:
-    """The IRI of the DCAT catalogue, which is also where its record is served."""
-    return URIRef(base + "catalogue")
-
-
-def service_iri(base: str) -> URIRef:
-    """The IRI of the SPARQL service, as the service description names it."""
-    return URIRef(base + "sparql#service")
 
 
 def dump_url(base: str, filename: str) -> URIRef:

@@ -20,6 +20,8 @@ SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FRAPO = Namespace("http://purl.org/cerif/frapo/")
 # W3C Web Annotation: the passage of the brochure each stated record rests on.
 OA = Namespace("http://www.w3.org/ns/oa#")
+# The IANA media-types registry (DCAT-AP names media types by their IRI there).
+IANA = "http://www.iana.org/assignments/media-types/"
 
 # UN SDG goals and targets (not indicators) have a page on this server: /sdg/{code}.
 SDG_CODE = re.compile(r"[0-9]{1,2}(\.[0-9a-z]{1,2})?")
@@ -72,3 +74,19 @@ class Minter:
     def prefixes(self) -> dict[str, Namespace]:
         """Prefixes for serialisations, including the minted namespaces."""
         return {**PREFIXES, "iuc": self.iuc, "id": Namespace(self.base + "id/")}
+
+
+# The dataset description (VoID, DCAT-AP): the build describes these IRIs, the server serves them.
+def dataset_iri(minter: Minter) -> URIRef:
+    """The IRI of the iuckg dataset."""
+    return minter.id("dataset", "iuckg")
+
+
+def catalogue_iri(base: str) -> URIRef:
+    """The IRI of the DCAT catalogue, which is also where its record is served."""
+    return URIRef(base + "catalogue")
+
+
+def service_iri(base: str) -> URIRef:
+    """The IRI of the SPARQL service, as the service description names it."""
+    return URIRef(base + "sparql#service")

@@ -24,7 +24,7 @@ from typing import Iterable, Mapping, Protocol, Sequence, Union
 import pyoxigraph as ox
 
 from .description import DESCRIBE_RESOURCE, PatternDescriber
-from .guard import QueryRefused, parse
+from .guard import QueryRefused, analyse, parse
 from .integrity import damage, manifest, store_files
 from .layout import STORE_FILE
 from .roundtrip import by_graph, check
@@ -194,8 +194,6 @@ def bind(text: str, bindings: Mapping[str, ox.Term]) -> str:
 
 def names_own_dataset(text: str) -> bool:
     """Whether a query names its own dataset with FROM or FROM NAMED (the guard's parse, remembered)."""
-    from .guard import analyse
-
     return analyse(text).names_dataset
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from iuckg.build import build
 from iuckg.settings import Settings
-from iuckg.web import create_app
+from iuckg.web.app import create_app
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"

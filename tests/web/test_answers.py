@@ -28,8 +28,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
 from iuckg.cli import parser, settings_from
-from iuckg.web import ANSWERS, create_app
 from iuckg.web.answers import FLUSH_SECONDS, LARGEST, Answer, Answers
+from iuckg.web.app import create_app
+from iuckg.web.state import ANSWERS
 
 from .conftest import REPO, free_port, stop, wait_until_up
 

@@ -17,7 +17,8 @@ from rdflib.namespace import DCTERMS, RDF, SH, SKOS, VOID
 from iuckg import catalogue
 from iuckg.layout import DUMP_FILES, STORE_FILE
 from iuckg.namespaces import EU_COUNTRY, Minter
-from iuckg.web import create_app, sitemap
+from iuckg.web import sitemap
+from iuckg.web.app import create_app
 
 from .conftest import BASE, SHARED, require_shared
 
@@ -478,7 +479,7 @@ def test_tags_change_when_the_data_changes_and_only_then(web_settings, tmp_path)
 
 def test_the_landing_page_and_the_sitemap_query_the_store_once(web_settings):
     from iuckg.store import open_backend
-    from iuckg.web import warm_up
+    from iuckg.web.app import warm_up
 
     class Counting:
         """A backend that counts the queries it answers."""
@@ -506,7 +507,7 @@ def test_the_landing_page_and_the_sitemap_query_the_store_once(web_settings):
 
 def test_a_store_that_fails_while_warming_up_is_asked_again_later(web_settings):
     from iuckg.store import StoreError, open_backend
-    from iuckg.web import warm_up
+    from iuckg.web.app import warm_up
 
     class Flaky:
         """A backend that fails until it is told to answer."""

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iuckg.store import load_store
-from iuckg.web import create_app
+from iuckg.web.app import create_app
 
 from .conftest import BASE
 

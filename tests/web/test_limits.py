@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from iuckg.web import create_app
+from iuckg.web.app import create_app
 from iuckg.guard import QueryRefused, check_query
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -15,7 +15,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 
 from iuckg.store import load_store
-from iuckg.web import create_app
+from iuckg.web.app import create_app
 
 from .conftest import BASE
 

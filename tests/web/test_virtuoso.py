@@ -30,7 +30,7 @@ from iuckg.publish import PublishError, publish
 from iuckg.serve import prepare_store
 from iuckg.settings import Settings
 from iuckg.synth import synth
-from iuckg.web import create_app
+from iuckg.web.app import create_app
 
 from .conftest import BASE, REPO, free_port, stop, wait_until_up
 from .test_limits import Listener

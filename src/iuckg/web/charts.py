@@ -15,7 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..namespaces import SDGO
-from .graph import Published
+from .state import Published
 from .queries import PREFIXES
 
 # Per thematic stream: pairings and their cities and regions in the graph, and the brochure's own figure.

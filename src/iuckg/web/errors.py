@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from .search import suggestions_for_path
+from .state import published
+
 
 def wants_html() -> bool:
     """Whether the client prefers an HTML page to plain text."""
@@ -31,9 +34,6 @@ def suggestions(code: int | None) -> list[dict]:
     """For a page that is not there, the things its path names (none if the index cannot say)."""
     if code != 404:
         return []
-    from .graph import published
-    from .search import suggestions_for_path
-
     try:
         return suggestions_for_path(published(), request.path)
     except Exception:  # an error page must not fail: without the index it has no suggestions

@@ -251,7 +251,8 @@ def encode_settings(settings: Settings) -> str:
 
 def from_environment() -> Front:
     """The front of an app over the settings in $IUCKG_SETTINGS (granian's factory, once per worker)."""
-    from . import ANSWERS, create_app, warm_up
+    from .app import create_app, warm_up
+    from .state import ANSWERS
 
     settings = pickle.loads(base64.b64decode(os.environ[SETTINGS_VARIABLE]))
     app = create_app(settings)

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import pycountry
 
 from ..index import facet_value
-from .graph import Published
+from .state import Published
 from .queries import PREFIXES
 
 # The Natural Earth outlines the map draws (and the approximate places are computed from).

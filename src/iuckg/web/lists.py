@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, render_template, request
 
 from ..index import LISTS, ListSpec
-from .graph import published
+from .state import published
 
 bp = Blueprint("lists", __name__)
 

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from . import charts
 from .geography import landing_json, landing_map, member_map, pairing_map
-from .graph import published
+from .state import published
 
 bp = Blueprint("maps", __name__)
 

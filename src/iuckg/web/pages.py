@@ -18,7 +18,7 @@ from ..namespaces import SDGO, sdg_code
 from .describe import (MAX_REFERENCES, RDF_TYPE, Group, Labels, Page, Value, href_of, uca,
                        value_of)
 from .geography import member_map, pairing_map
-from .graph import Published
+from .state import Published
 from .queries import PREFIXES
 
 # Oxigraph plans a query before it substitutes the bound variables: the patterns below start from ?this and

@@ -8,11 +8,11 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 
-from ..catalogue import dataset_iri
+from ..namespaces import dataset_iri
 from . import conneg
-from .catalogue import catalogue_triples
+from .dataset import catalogue_triples
 from .describe import compact, href_of, page_of
-from .graph import Published, published
+from .state import Published, published
 from .pages import card_of
 from .queries import GRAPH_CONTENTS, ONTOLOGY_TERMS
 from .rdfio import rdf_response

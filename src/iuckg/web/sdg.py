@@ -16,7 +16,7 @@ from rdflib.namespace import SKOS
 from ..namespaces import SDG, sdg_code
 from . import conneg
 from .describe import RDF_TYPE, Value, page_of, uca
-from .graph import Published, published
+from .state import Published, published
 from .pages import ALIGNED_PAIRINGS, SDG_KINDS, Facts, Listing, listing, sdg_order
 from .rdfio import rdf_response
 from .resources import description, request_languages

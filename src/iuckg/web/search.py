@@ -8,7 +8,7 @@ from itertools import groupby
 from flask import Blueprint, Response, render_template, request
 
 from ..index import KINDS, WORD
-from .graph import Published, published
+from .state import Published, published
 
 bp = Blueprint("search", __name__)
 

@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort
 
-from .graph import Published, published
+from .state import Published, published
 from .queries import SUBJECTS
 
 bp = Blueprint("sitemap", __name__)

@@ -12,13 +12,13 @@ from flask import Blueprint, Response, abort, render_template, request
 from werkzeug.exceptions import HTTPException, NotAcceptable, ServiceUnavailable
 
 from ..guard import QueryRefused
-from ..namespaces import GRAPH_NAMES, SD
+from ..namespaces import GRAPH_NAMES, SD, service_iri
 from . import conneg
 from .admission import Busy
 from .describe import result_value
 from .evaluation import TABLE, ClientGone, EngineError, Job, QueryCrashed, QueryTimeout, QueryTooLarge, Table
 from .examples import examples
-from .graph import published
+from .state import published
 from .rdfio import content_type, rdf_response
 
 bp = Blueprint("sparql", __name__)
@@ -276,7 +276,7 @@ def service_description():
         return editor(None, None)
     pub = published()
     endpoint_iri = ox.NamedNode(pub.base + "sparql")  # never the Host a client sent
-    service = ox.NamedNode(pub.base + "sparql#service")
+    service = ox.NamedNode(str(service_iri(pub.base)))
     dataset = ox.NamedNode(pub.base + "sparql#dataset")
     default = ox.NamedNode(pub.base + "sparql#default-graph")
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

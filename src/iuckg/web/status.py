@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, Response, current_app, render_template, request
 
 from . import conneg
-from .graph import published
+from .state import ANSWERS, published
 
 bp = Blueprint("status", __name__)
 
@@ -16,8 +16,6 @@ NO_STORE = "no-store"  # the status changes with every request: neither the answ
 
 def status_of() -> dict:
     """The publication served, the server's shape and the answer cache's counts (shared by all workers)."""
-    from . import ANSWERS
-
     pub = published()
     settings = pub.settings
     answers = current_app.extensions.get(ANSWERS)

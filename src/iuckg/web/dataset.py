@@ -1,4 +1,4 @@
-"""The landing page, the dataset description (VoID and DCAT-AP) and the dumps."""
+"""The dataset's own resources: the landing page, its description (VoID and DCAT-AP) and its dumps."""
 
 from __future__ import annotations
 
@@ -12,17 +12,16 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, abort, redirect, render_template, request, send_from_directory
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS, SKOS
 
-from ..catalogue import IANA, catalogue_iri, dataset_iri
 from ..index import LISTS
 from ..layout import DUMP_FILES, DUMP_PATH, PART_DUMPS
-from ..namespaces import SCHEMA
+from ..namespaces import IANA, SCHEMA, catalogue_iri, dataset_iri
 from . import conneg
 from .examples import examples
 from .geography import landing_map
-from .graph import Published, published
+from .state import Published, published
 from .rdfio import rdf_response
 
-bp = Blueprint("catalogue", __name__)
+bp = Blueprint("dataset", __name__)
 
 VOID_PATH = "/.well-known/void"
 CATALOGUE_PATH = "/catalogue"

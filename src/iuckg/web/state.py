@@ -1,4 +1,5 @@
-"""What the web layer reads: the store's backend, the settings and the IRIs of the published graph."""
+"""The app's state: the publication it serves (the store's backend, the settings, the index, the query pool
+and the IRIs minted under its base), kept in app.extensions."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from ..store import Backend
 from .admission import Admission
 from .evaluation import Evaluator
 from .queries import EXISTS
+
+ANSWERS = "iuckg.answers"  # the key of the app's answer cache (an Answers) in app.extensions, when it has one
 
 
 @dataclass
