@@ -221,7 +221,7 @@ def test_a_failed_publish_restores_the_previous_dist(built, dist, tmp_path, monk
 
     monkeypatch.setattr(iuckg.build, "write_files", write_half)
     with pytest.raises(OSError, match="simulated"):
-        iuckg.build.publish(built, out)
+        iuckg.build.write_dist(built, out)
 
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]

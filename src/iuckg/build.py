@@ -188,7 +188,7 @@ def recover(dist: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def publish(build: Build, dist: Path) -> None:
+def write_dist(build: Build, dist: Path) -> None:
     """Write dist/ atomically: into a fresh folder, then swapped in for the old one."""
     dist = Path(dist)
     dist.parent.mkdir(parents=True, exist_ok=True)
@@ -210,13 +210,13 @@ def publish(build: Build, dist: Path) -> None:
 
 
 def build(settings: Settings) -> Build:
-    """Build the graph and publish it to settings.dist_dir; raise if it does not conform."""
+    """Build the graph and write it to settings.dist_dir; raise if it does not conform."""
     compiled = compile_graphs(settings)
     result = Build(settings, compiled.graphs, compiled.dumps, gate(compiled.knowledge, compiled.graphs["shapes"]))
     if not result.report.conforms:
         raise BuildError(result.report.text)
     progress(f"writing {settings.dist_dir}")
-    publish(result, settings.dist_dir)
+    write_dist(result, settings.dist_dir)
     return result
 
 
