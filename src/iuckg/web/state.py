@@ -127,5 +127,5 @@ def kept_out_of_store(settings: Settings) -> dict[str, list[ox.Triple]]:
 
 
 def published() -> Published:
-    """The Published graph of the current app."""
+    """What the current app serves (its Published state)."""
     return current_app.extensions["iuckg"]
