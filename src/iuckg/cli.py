@@ -169,9 +169,9 @@ def parser() -> argparse.ArgumentParser:
 
     def common(cmd: argparse.ArgumentParser, dist_option: str | None) -> None:
         cmd.add_argument("--base", help="base IRI of every minted IRI (default: http://HOST:PORT/ or $IUCKG_BASE)")
-        cmd.add_argument("--data", metavar="DIR", help="data folder (default: data/)")
+        cmd.add_argument("--data", metavar="DIR", help="data folder (default: the package's data/)")
         if dist_option:
-            cmd.add_argument(dist_option, metavar="DIST", help="build folder (default: dist/)")
+            cmd.add_argument(dist_option, metavar="DIST", help="build folder (default: dist/ in the current folder)")
 
     b = sub.add_parser("build", help="convert data/ to RDF, run the SHACL gate, write dist/")
     common(b, "--out")
@@ -237,7 +237,7 @@ def parser() -> argparse.ArgumentParser:
                    help="curate: look every member and country up in the reference data and write places.csv "
                         "and the geonames column of countries.csv; check: re-derive every link from the "
                         "reference data and print the links per target dataset")
-    k.add_argument("--data", metavar="DIR", help="data folder (default: data/)")
+    k.add_argument("--data", metavar="DIR", help="data folder (default: the package's data/)")
     k.set_defaults(func=cmd_links)
     return p
 

@@ -20,7 +20,7 @@ import unicodedata
 from pathlib import Path
 
 from .records import TABLES, DataError, DataErrors, Table, read_table
-from .settings import ROOT
+from .settings import bundled
 
 CONTEXT = 30
 QUOTED = tuple(t for t in TABLES if "quote" in t.columns)
@@ -114,8 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     """Fill in every quoted file of the data folder; 1 if a quote is not in the brochure exactly once."""
     p = argparse.ArgumentParser(prog="python -m iuckg.quotes", description=__doc__.splitlines()[0])
     p.add_argument("--brochure", required=True, type=Path, help="the brochure as plain text")
-    p.add_argument("--data", type=Path, default=ROOT / "data", help="data folder (default: data/)")
+    p.add_argument("--data", type=Path, help="data folder (default: the package's data/)")
     args = p.parse_args(argv)
+    args.data = args.data or bundled("data")
     brochure = normalise(args.brochure.read_text(encoding="utf-8"))
     try:
         problems = [e for path, records in load(args.data) for e in fill(path, records, brochure)]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field, replace
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_HOST = "localhost"
 DEFAULT_PORT = 8080
 # Store backends (Settings.store): Oxigraph on disk or in memory; any other value is a SPARQL endpoint URL.
@@ -18,16 +22,39 @@ def default_base(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
     return f"http://{host}:{port}/"
 
 
+# Folders the package carries (`iuckg.bundled`): in a checkout they link to its data/, ontology/,
+# shapes/ and vocab/, so an editable install reads (and its curators edit) those; a wheel holds copies.
+BUNDLED = ("data", "ontology", "shapes", "vocab")
+
+
+@cache
+def bundled(name: str) -> Path:
+    """The folder of files the package carries under this name (one of BUNDLED), on disk."""
+    folder = files("iuckg.bundled").joinpath(name)
+    if isinstance(folder, Path):
+        return folder.resolve()
+    # Imported from an archive (a zip file): copy the folder out once, removed when the process that made
+    # the copy ends (not a worker process it forks).
+    copy, owner = Path(tempfile.mkdtemp(prefix=f"iuckg-{name}-")), os.getpid()
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(copy, ignore_errors=True))
+    for entry in folder.iterdir():
+        if entry.is_file():
+            (copy / entry.name).write_bytes(entry.read_bytes())
+    return copy
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a build or a server is configured with."""
 
     base: str = field(default_factory=lambda: os.environ.get("IUCKG_BASE", default_base()))
-    data_dir: Path = ROOT / "data"
-    dist_dir: Path = ROOT / "dist"
-    ontology_dir: Path = ROOT / "ontology"
-    shapes_dir: Path = ROOT / "shapes"
-    vocab_dir: Path = ROOT / "vocab"
+    # The curated data, ontology, shapes and vocabularies the package carries; the build goes into dist/ in
+    # the folder the command runs in.
+    data_dir: Path = field(default_factory=lambda: bundled("data"))
+    dist_dir: Path = field(default_factory=lambda: Path.cwd() / "dist")
+    ontology_dir: Path = field(default_factory=lambda: bundled("ontology"))
+    shapes_dir: Path = field(default_factory=lambda: bundled("shapes"))
+    vocab_dir: Path = field(default_factory=lambda: bundled("vocab"))
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     workers: int = 2

@@ -1,9 +1,9 @@
 """`iuckg synth`: a synthetic data folder shaped like data/, at any number of pairings.
 
 The programme's fixed lists (themes, Urban Agenda topics, figures) are copied from the
-repository's data/, and so are the rules of its SDG mapping from themes and topics; countries,
-members, pairings, actions and stakeholders are generated, deterministically for a seed, each
-with a made-up quote (of no brochure), so that the folder loads with
+curated data/ the package carries, and so are the rules of its SDG mapping from themes and
+topics; countries, members, pairings, actions and stakeholders are generated, deterministically
+for a seed, each with a made-up quote (of no brochure), so that the folder loads with
 `records.load_dataset` and the build passes the SHACL gate. Members mostly take part in
 one pairing, some in several, as in the brochure; about one pairing in ten is
 region-to-region. Time and memory grow linearly with the number of pairings.
@@ -23,9 +23,8 @@ from typing import Callable, Iterator
 import pycountry
 
 from .records import HELIX_SECTORS, TABLES
-from .settings import ROOT
+from .settings import bundled
 
-SOURCE = ROOT / "data"
 # Copied unchanged: the shapes expect exactly the programme's six themes and fourteen topics.
 FIXED = ("themes.csv", "urban-agenda-topics.csv", "figures.csv")
 MAPPING = "sdg-mapping.csv"
@@ -171,10 +170,12 @@ def rows(synthetic: Synthetic) -> dict[str, Callable[[], Iterator[dict]]]:
     }
 
 
-def synth(pairings: int, out: Path, seed: int = 1, source: Path = SOURCE) -> Synthetic:
-    """Write a data folder with `pairings` pairings into out (replacing the files it writes)."""
+def synth(pairings: int, out: Path, seed: int = 1, source: Path | None = None) -> Synthetic:
+    """Write a data folder with `pairings` pairings into out (replacing the files it writes); the fixed lists
+    and the SDG mapping's rules come from source (default: the curated data the package carries)."""
     if pairings < 1:
         raise ValueError("a data folder needs at least one pairing")
+    source = Path(source) if source is not None else bundled("data")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     synthetic = generate(pairings, seed, theme_ids(source))
