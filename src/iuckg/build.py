@@ -10,9 +10,9 @@ import shutil
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -86,8 +86,9 @@ def compile_graphs(settings: Settings) -> Compiled:
     knowledge = union(graphs[name] for name in KNOWLEDGE_GRAPHS)
     progress("writing the dumps and the catalogue")
     dumps = knowledge_dumps(knowledge, Minter(base))
-    graphs["catalogue"] = catalogue.describe(graphs, knowledge, settings,
-                                             {filename: len(content) for filename, content in dumps.items()})
+    graphs["catalogue"] = catalogue.describe(
+        graphs, knowledge, settings, {filename: len(content) for filename, content in dumps.items()}
+    )
     return Compiled(graphs, knowledge, dumps)
 
 
@@ -104,8 +105,7 @@ def gate(knowledge: Graph, shapes: Graph) -> Report:
     progress("validating against the SHACL shapes")
     started = time.perf_counter()
     report = validate(knowledge, shapes)
-    progress(f"SHACL gate: {'conforms' if report.conforms else 'VIOLATIONS'} "
-             f"({time.perf_counter() - started:.2f} s)")
+    progress(f"SHACL gate: {'conforms' if report.conforms else 'VIOLATIONS'} ({time.perf_counter() - started:.2f} s)")
     return report
 
 
@@ -164,7 +164,8 @@ def write_files(build: Build, folder: Path) -> None:
     for name, filename in PART_DUMPS.items():
         (folder / filename).write_bytes(turtle(sorted_ntriples(build.graphs[name]), minter))
     (folder / "validation-report.ttl").write_bytes(
-        turtle(sorted_ntriples(to_canonical_graph(build.report.graph)), minter))
+        turtle(sorted_ntriples(to_canonical_graph(build.report.graph)), minter)
+    )
     summary = {
         "base": build.settings.base,
         "conforms": build.report.conforms,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .settings import DEFAULT_HOST, DEFAULT_PORT, DISK, MEMORY, Settings, default_base
 
@@ -67,6 +67,7 @@ def whole(value: str) -> int:
 
 def positive(kind: type) -> Callable[[str], float]:
     """An option type: a number of this kind above zero."""
+
     def parse(value: str):
         try:
             number = kind(value)
@@ -179,50 +180,91 @@ def parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("validate", help="validate RDF files (or the data folder) against the shapes")
     common(v, None)
-    v.add_argument("files", nargs="*", metavar="FILE", help="RDF files to validate (default: build from the data folder)")
+    v.add_argument(
+        "files", nargs="*", metavar="FILE", help="RDF files to validate (default: build from the data folder)"
+    )
     v.set_defaults(func=cmd_validate)
 
     s = sub.add_parser("serve", help="build if needed and serve SPARQL and Linked Data over HTTP")
     common(s, "--dist")
     s.add_argument("--host", help=f"interface to listen on (default: {DEFAULT_HOST})")
     s.add_argument("--port", type=int, help=f"port to listen on (default: {DEFAULT_PORT})")
-    s.add_argument("--graph", action="append", metavar="IRI=FILE", help="load an extra RDF file as a named graph (repeatable)")
+    s.add_argument(
+        "--graph", action="append", metavar="IRI=FILE", help="load an extra RDF file as a named graph (repeatable)"
+    )
     s.add_argument("--workers", type=positive(int), help="server worker processes (default: 2)")
-    s.add_argument("--store", type=store_option, help="disk (default: an Oxigraph store in DIST/store/), memory, or the URL of "
-                                   "a SPARQL endpoint the build was published to")
-    s.add_argument("--no-isolation", dest="isolate_queries", action="store_false", default=None,
-                   help="let query workers keep the network, where Linux network namespaces are unavailable "
-                        "(the parse guard still refuses SERVICE)")
-    s.add_argument("--access-log", dest="access_log", action="store_true", default=None,
-                   help="log each request on standard error (default: off)")
+    s.add_argument(
+        "--store",
+        type=store_option,
+        help="disk (default: an Oxigraph store in DIST/store/), memory, or the URL of "
+        "a SPARQL endpoint the build was published to",
+    )
+    s.add_argument(
+        "--no-isolation",
+        dest="isolate_queries",
+        action="store_false",
+        default=None,
+        help="let query workers keep the network, where Linux network namespaces are unavailable "
+        "(the parse guard still refuses SERVICE)",
+    )
+    s.add_argument(
+        "--access-log",
+        dest="access_log",
+        action="store_true",
+        default=None,
+        help="log each request on standard error (default: off)",
+    )
     answers = s.add_argument_group("answer cache (shared by the worker processes; see /status)")
-    answers.add_argument("--answers-mb", dest="answers_mb", type=whole, metavar="N",
-                         help=f"megabytes of answers kept, 0 for none (default: {Settings.answers_mb})")
-    answers.add_argument("--answers-dir", dest="answers_dir", metavar="DIR",
-                         help="folder of the answer cache (default: DIST/answers)")
+    answers.add_argument(
+        "--answers-mb",
+        dest="answers_mb",
+        type=whole,
+        metavar="N",
+        help=f"megabytes of answers kept, 0 for none (default: {Settings.answers_mb})",
+    )
+    answers.add_argument(
+        "--answers-dir", dest="answers_dir", metavar="DIR", help="folder of the answer cache (default: DIST/answers)"
+    )
     limits = s.add_argument_group("limits")
     for name, (kind, text) in LIMITS.items():
-        limits.add_argument("--" + name.replace("_", "-"), dest=name, type=positive(kind), metavar="N",
-                            help=f"{text} (default: {getattr(Settings, name)})")
+        limits.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            type=positive(kind),
+            metavar="N",
+            help=f"{text} (default: {getattr(Settings, name)})",
+        )
     s.set_defaults(func=cmd_serve)
 
     q = sub.add_parser("query", help="run a SPARQL query against dist/ or an endpoint")
     common(q, "--dist")
     q.add_argument("query", nargs="?", help="the SPARQL query text")
     q.add_argument("--file", help="read the query from a file")
-    q.add_argument("--format", default="table", choices=["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"],
-                   help="output format (default: table)")
+    q.add_argument(
+        "--format",
+        default="table",
+        choices=["table", "json", "csv", "tsv", "xml", "turtle", "ntriples"],
+        help="output format (default: table)",
+    )
     q.add_argument("--endpoint", metavar="URL", help="query this SPARQL endpoint instead of dist/")
     q.set_defaults(func=cmd_query)
 
     u = sub.add_parser("publish", help="build if needed and load the graph into a SPARQL 1.1 store, atomically")
     common(u, "--dist")
     u.add_argument("--endpoint", metavar="URL", required=True, help="SPARQL Update endpoint of the store")
-    u.add_argument("--graph-store", dest="graph_store", metavar="URL",
-                   help="upload through this Graph Store Protocol endpoint (default: SPARQL Update)")
-    u.add_argument("--query-endpoint", dest="query_endpoint", metavar="URL",
-                   help="SPARQL query endpoint the publication is read back from before the switch, when no "
-                        "--graph-store is given (default: the --endpoint)")
+    u.add_argument(
+        "--graph-store",
+        dest="graph_store",
+        metavar="URL",
+        help="upload through this Graph Store Protocol endpoint (default: SPARQL Update)",
+    )
+    u.add_argument(
+        "--query-endpoint",
+        dest="query_endpoint",
+        metavar="URL",
+        help="SPARQL query endpoint the publication is read back from before the switch, when no "
+        "--graph-store is given (default: the --endpoint)",
+    )
     u.add_argument("--user", help="user to authenticate as (password: $IUCKG_STORE_PASSWORD)")
     u.set_defaults(func=cmd_publish)
 
@@ -233,10 +275,13 @@ def parser() -> argparse.ArgumentParser:
     y.set_defaults(func=cmd_synth)
 
     k = sub.add_parser("links", help="look up or check the links to GeoNames, EuroVoc and other datasets")
-    k.add_argument("action", choices=["curate", "check"],
-                   help="curate: look every member and country up in the reference data and write places.csv "
-                        "and the geonames column of countries.csv; check: re-derive every link from the "
-                        "reference data and print the links per target dataset")
+    k.add_argument(
+        "action",
+        choices=["curate", "check"],
+        help="curate: look every member and country up in the reference data and write places.csv "
+        "and the geonames column of countries.csv; check: re-derive every link from the "
+        "reference data and print the links per target dataset",
+    )
     k.add_argument("--data", metavar="DIR", help="data folder (default: the package's data/)")
     k.set_defaults(func=cmd_links)
     return p

@@ -12,8 +12,12 @@ from .namespaces import EU_COUNTRY, GEO, OA, SDG, SDGO, Minter
 from .records import Dataset, Pairing, Place
 
 MEMBER_CLASSES = {
-    "city": "City", "town": "Town", "district": "District",
-    "metropolitan-area": "MetropolitanArea", "region": "Region", "consortium": "Consortium",
+    "city": "City",
+    "town": "Town",
+    "district": "District",
+    "metropolitan-area": "MetropolitanArea",
+    "region": "Region",
+    "consortium": "Consortium",
 }
 PAIRING_CLASSES = {"city-to-city": "CityPairing", "region-to-region": "RegionPairing"}
 ACTION_CLASSES = {"pilot-project": "PilotProject", "action": "Action"}
@@ -38,7 +42,8 @@ EU_MEMBER_STATE_RULE = (
     "The brochure pairs cities and regions of EU Member States with peers elsewhere, and writes the country "
     "codes of the first in two letters (ES, IT, UK) and of the others in three (USA, IND, BRA); the curators "
     "read a two-letter code as an EU Member State at the time of the programme (2017-2020, when the United "
-    "Kingdom was one).")
+    "Kingdom was one)."
+)
 
 
 def is_eu_member_state(brochure_code: str) -> bool:
@@ -152,8 +157,12 @@ class Converter:
         self.add(s, SKOS.exactMatch, EU_COUNTRY[c.alpha3])
         if c.geonames is not None:
             self.add(s, OWL.sameAs, geonames_iri(c.geonames))
-        self.reading(s, "euMemberState", f"Whether {country_name(c.alpha3)} is an EU Member State (editorial reading)",
-                     EU_MEMBER_STATE_RULE)
+        self.reading(
+            s,
+            "euMemberState",
+            f"Whether {country_name(c.alpha3)} is an EU Member State (editorial reading)",
+            EU_MEMBER_STATE_RULE,
+        )
         self.add(s, self.iuc.euMemberState, Literal(is_eu_member_state(c.code)))
 
     def theme(self, t) -> None:
@@ -177,8 +186,9 @@ class Converter:
     def topics_of(self, s: URIRef, t) -> None:
         """A theme's Urban Agenda topics: the curators' reading of the brochure's graphic, and a rule per topic."""
         topic_labels = {topic.id: topic.label for topic in self.data.topics}
-        reading = self.reading(s, "urbanAgendaTopic", f"Urban Agenda topics of {t.label} (editorial reading)",
-                               t.topics_reading)
+        reading = self.reading(
+            s, "urbanAgendaTopic", f"Urban Agenda topics of {t.label} (editorial reading)", t.topics_reading
+        )
         for topic in t.urban_agenda_topics:
             target = self.m.id("urban-agenda-topic", topic)
             self.add(s, self.iuc.urbanAgendaTopic, target)
@@ -187,8 +197,11 @@ class Converter:
             self.add(rule, self.iuc.mapsFrom, s)
             self.add(rule, self.iuc.mapsTo, target)
             self.add(rule, PROV.wasDerivedFrom, reading)
-            self.editorial(rule, f"The curators read the brochure's graphic as placing the Urban Agenda topic "
-                                 f"{topic_labels[topic]} beside the thematic stream {t.label}.")
+            self.editorial(
+                rule,
+                f"The curators read the brochure's graphic as placing the Urban Agenda topic "
+                f"{topic_labels[topic]} beside the thematic stream {t.label}.",
+            )
 
     def topic(self, t) -> None:
         """An Urban Agenda topic, a top concept of its scheme."""
@@ -247,8 +260,7 @@ class Converter:
         self.place(s, self.places[m.id])
         if m.type == "region":
             strategy = self.m.id("member", m.id, "smart-specialisation-strategy")
-            self.labelled(strategy, self.iuc.SmartSpecialisationStrategy,
-                          f"Smart Specialisation Strategy of {m.label}")
+            self.labelled(strategy, self.iuc.SmartSpecialisationStrategy, f"Smart Specialisation Strategy of {m.label}")
             self.add(s, self.iuc.smartSpecialisationStrategy, strategy)
             self.add(strategy, DCTERMS.source, self.source)
 
@@ -296,8 +308,9 @@ class Converter:
         self.noted(s, p.note)
         for order, side in enumerate((p.side_a, p.side_b), start=1):
             node = self.m.id("pairing", p.id, f"side-{order}")
-            self.labelled(node, self.iuc.PairingSide,
-                          " & ".join(self.member_label[i] for i in side) + f" (side {order})")
+            self.labelled(
+                node, self.iuc.PairingSide, " & ".join(self.member_label[i] for i in side) + f" (side {order})"
+            )
             self.add(node, self.iuc.sideOrder, Literal(order))
             self.add(s, self.iuc.hasSide, node)
             for member_id in side:
@@ -315,8 +328,7 @@ class Converter:
             self.add(s, self.iuc.caseStudy, case)
         if p.kind == "city-to-city":
             plan = self.m.id("pairing", p.id, "action-plan")
-            self.labelled(plan, self.iuc.ActionPlan,
-                          f"Urban Cooperation Action Plan of {self.pairing_label(p)}")
+            self.labelled(plan, self.iuc.ActionPlan, f"Urban Cooperation Action Plan of {self.pairing_label(p)}")
             for step in range(1, UCAP_STEPS + 1):
                 self.add(plan, self.iuc.step, self.m.id("ucap-step", str(step)))
             self.add(s, self.iuc.actionPlan, plan)
@@ -343,16 +355,31 @@ class Converter:
         for mapping in rules.get(p.id, ()):
             derive(f"sdg-{mapping.sdg}", SDG[mapping.sdg], f"SDG {mapping.sdg} (derived)", self.rule_iri(mapping))
         for topic in theme.urban_agenda_topics:
-            derive(f"topic-{topic}", self.m.id("urban-agenda-topic", topic),
-                   f"Urban Agenda topic {topic_labels[topic]} (derived)", self.topic_rule_iri(theme.id, topic),
-                   *via_theme)
+            derive(
+                f"topic-{topic}",
+                self.m.id("urban-agenda-topic", topic),
+                f"Urban Agenda topic {topic_labels[topic]} (derived)",
+                self.topic_rule_iri(theme.id, topic),
+                *via_theme,
+            )
         for mapping in rules.get(theme.id, ()):
-            derive(f"sdg-{mapping.sdg}", SDG[mapping.sdg], f"SDG {mapping.sdg} (derived)", self.rule_iri(mapping),
-                   *via_theme)
+            derive(
+                f"sdg-{mapping.sdg}",
+                SDG[mapping.sdg],
+                f"SDG {mapping.sdg} (derived)",
+                self.rule_iri(mapping),
+                *via_theme,
+            )
         for topic in theme.urban_agenda_topics:
             for mapping in rules.get(topic, ()):
-                derive(f"sdg-{mapping.sdg}", SDG[mapping.sdg], f"SDG {mapping.sdg} (derived)",
-                       self.topic_rule_iri(theme.id, topic), self.rule_iri(mapping), *via_theme)
+                derive(
+                    f"sdg-{mapping.sdg}",
+                    SDG[mapping.sdg],
+                    f"SDG {mapping.sdg} (derived)",
+                    self.topic_rule_iri(theme.id, topic),
+                    self.rule_iri(mapping),
+                    *via_theme,
+                )
         for node, (target, label, origins) in derived.items():
             self.labelled(node, self.iuc.Alignment, label)
             self.add(node, self.iuc.alignedTo, target)
@@ -407,6 +434,5 @@ def sdg_codes(sdg_graph: Graph) -> set[str]:
     codes = set()
     for cls in (SDGO.Goal, SDGO.Target):
         for s in sdg_graph.subjects(RDF.type, cls):
-            codes.add(str(s)[len(str(SDG)):])
+            codes.add(str(s)[len(str(SDG)) :])
     return codes
-

@@ -21,7 +21,8 @@ LABEL_PREDICATES = """
 VALUES ?labelProperty { rdfs:label skos:prefLabel dcterms:title }
 """
 
-DESCRIBE_RESOURCE = """
+DESCRIBE_RESOURCE = (
+    """
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -34,20 +35,28 @@ CONSTRUCT {
 WHERE {
   {
     ?this ?p ?o .
-    OPTIONAL { """ + LABEL_PREDICATES + """ ?o ?labelProperty ?oLabel . FILTER (isLiteral(?oLabel)) }
+    OPTIONAL { """
+    + LABEL_PREDICATES
+    + """ ?o ?labelProperty ?oLabel . FILTER (isLiteral(?oLabel)) }
     OPTIONAL { ?p rdfs:label ?pLabel }
   } UNION {
     ?s ?q ?this .
-    OPTIONAL { """ + LABEL_PREDICATES + """ ?s ?labelProperty ?sLabel . FILTER (isLiteral(?sLabel)) }
+    OPTIONAL { """
+    + LABEL_PREDICATES
+    + """ ?s ?labelProperty ?sLabel . FILTER (isLiteral(?sLabel)) }
     OPTIONAL { ?s a ?sType }
     OPTIONAL { ?q rdfs:label ?qLabel }
   }
 }
 """
+)
 
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
-LABELS = (RDFS_LABEL, ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
-          ox.NamedNode("http://purl.org/dc/terms/title"))
+LABELS = (
+    RDFS_LABEL,
+    ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel"),
+    ox.NamedNode("http://purl.org/dc/terms/title"),
+)
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 # Labels of this many linked resources are remembered (a few hundred bytes each).
 REMEMBERED = 16_384

@@ -53,6 +53,11 @@ def validate(data: Graph, shapes: Graph) -> Report:
     graph is read in place, as no inference runs and the shapes have no rules.
     """
     conforms, graph, text = pyshacl.validate(
-        data, shacl_graph=targeted_properties(shapes), inference="none", advanced=True, allow_warnings=False,
-        inplace=True)
+        data,
+        shacl_graph=targeted_properties(shapes),
+        inference="none",
+        advanced=True,
+        allow_warnings=False,
+        inplace=True,
+    )
     return Report(bool(conforms), graph, text)

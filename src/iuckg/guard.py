@@ -99,8 +99,9 @@ def parse(query: str, base: str | None = None) -> Verdict:
             parsed = Query.parse_string(query.replace("\r", "\n"), parse_all=True)
             prologue = translatePrologue(parsed[0], base)
     except RecursionError:
-        raise QueryRefused("the query is nested too deeply for this endpoint (a few hundred levels of brackets "
-                           "at most)") from None
+        raise QueryRefused(
+            "the query is nested too deeply for this endpoint (a few hundred levels of brackets at most)"
+        ) from None
     except (ParseBaseException, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise QueryRefused(f"SPARQL syntax error: {exc}") from None
     default, named = [], []
@@ -142,6 +143,8 @@ def check_query(query: str, local_graphs: frozenset[str] | set[str], base: str |
     verdict = analyse(query, base)
     for iri in verdict.default_graphs + verdict.named_graphs:
         if iri not in local_graphs:
-            raise QueryRefused(f"FROM <{iri}> names no graph of this endpoint, which never fetches remote data; "
-                               f"its graphs are: {', '.join(sorted(local_graphs))}")
+            raise QueryRefused(
+                f"FROM <{iri}> names no graph of this endpoint, which never fetches remote data; "
+                f"its graphs are: {', '.join(sorted(local_graphs))}"
+            )
     return verdict

@@ -20,7 +20,6 @@ import pyoxigraph as ox
 from .collation import sort_key as collation_key
 from .namespaces import Minter, href_of
 
-
 PREFIXES = """
 PREFIX iuc: <{iuc}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -113,8 +112,13 @@ CREATE VIRTUAL TABLE search USING fts5(
 
 # Kinds of search results, in the order result groups are shown, with their headings.
 KINDS = {
-    "member": "Cities and regions", "pairing": "Pairings", "country": "Countries", "theme": "Thematic streams",
-    "topic": "Urban Agenda topics", "sdg": "Sustainable Development Goals", "target": "SDG targets",
+    "member": "Cities and regions",
+    "pairing": "Pairings",
+    "country": "Countries",
+    "theme": "Thematic streams",
+    "topic": "Urban Agenda topics",
+    "sdg": "Sustainable Development Goals",
+    "target": "SDG targets",
     "action": "Actions",
 }
 SIDES = {True: "EU", False: "partner", None: "unknown"}
@@ -152,8 +156,10 @@ def write_index(quads: bytes, base: str, path: Path) -> None:
 
     def select(text: str) -> list:
         # in a fixed order: Oxigraph's answers come in an order that may change from process to process
-        return sorted(store.query(prefixes + text, use_default_graph_as_union=True),
-                      key=lambda row: tuple("" if v is None else str(v) for v in row))
+        return sorted(
+            store.query(prefixes + text, use_default_graph_as_union=True),
+            key=lambda row: tuple("" if v is None else str(v) for v in row),
+        )
 
     path.unlink(missing_ok=True)
     db = sqlite3.connect(path)
@@ -202,8 +208,9 @@ class Writer:
                 self.find(names, label, kind, iri)
         self.write_named(pairings)
         self.db.executemany("INSERT INTO facet VALUES (?, ?, ?, ?, ?, ?)", self.facets)
-        self.db.executemany("INSERT INTO search(names, label, kind, path, context, rank_boost) VALUES (?, ?, ?, ?, ?, ?)",
-                            self.search)
+        self.db.executemany(
+            "INSERT INTO search(names, label, kind, path, context, rank_boost) VALUES (?, ?, ?, ?, ?, ?)", self.search
+        )
         self.rank("facet", "label", "key")
         for list_ in LISTS.values():
             for column, key in list_.sortable.items():
@@ -225,20 +232,35 @@ class Writer:
         member_rows: dict[str, dict] = {}
         for row in self.select(PAIRING_SIDES):
             iri = row["pairing"].value
-            pairings.setdefault(iri, {
-                "label": row["label"].value, "kind": row["kind"].value, "kind_label": row["kindLabel"].value,
-                "theme": row["theme"].value if row["theme"] else None,
-                "theme_label": row["themeLabel"].value if row["themeLabel"] else None,
-                "case_title": row["caseTitle"].value if row["caseTitle"] else None})
+            pairings.setdefault(
+                iri,
+                {
+                    "label": row["label"].value,
+                    "kind": row["kind"].value,
+                    "kind_label": row["kindLabel"].value,
+                    "theme": row["theme"].value if row["theme"] else None,
+                    "theme_label": row["themeLabel"].value if row["themeLabel"] else None,
+                    "case_title": row["caseTitle"].value if row["caseTitle"] else None,
+                },
+            )
             eu = row["eu"].value == "true" if row["eu"] else None
             side = sides[iri].setdefault(int(row["order"].value), Side({}, {}, eu))
             member, country = row["member"].value, row["country"].value
             side.members[member] = row["memberLabel"].value
             side.countries[country] = row["countryLabel"].value
-            member_rows.setdefault(member, {
-                "label": row["memberLabel"].value, "kind": row["memberType"].value,
-                "kind_label": row["typeLabel"].value, "country": country, "country_label": row["countryLabel"].value,
-                "code": row["code"].value, "eu": eu, "pairings": {}})["pairings"][iri] = int(row["order"].value)
+            member_rows.setdefault(
+                member,
+                {
+                    "label": row["memberLabel"].value,
+                    "kind": row["memberType"].value,
+                    "kind_label": row["typeLabel"].value,
+                    "country": country,
+                    "country_label": row["countryLabel"].value,
+                    "code": row["code"].value,
+                    "eu": eu,
+                    "pairings": {},
+                },
+            )["pairings"][iri] = int(row["order"].value)
         return pairings, sides, member_rows
 
     def read_alignments(self) -> dict[str, set[tuple[str, str]]]:
@@ -282,7 +304,9 @@ class Writer:
             members = {m: label for side in sides[iri].values() for m, label in side.members.items()}
             countries = {c: label for side in sides[iri].values() for c, label in side.countries.items()}
             cols = {
-                "label": p["label"], "kind_label": p["kind_label"], "theme_label": p["theme_label"],
+                "label": p["label"],
+                "kind_label": p["kind_label"],
+                "theme_label": p["theme_label"],
                 "case_title": p["case_title"],
                 "eu_side": " & ".join(eu.members.values()) if eu else None,
                 "eu_countries": joined(eu.countries.values()) if eu else None,
@@ -291,10 +315,25 @@ class Writer:
             }
             self.db.execute(
                 "INSERT INTO pairing VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (n, iri, path_of(iri, self.base), p["label"], p["kind"], p["kind_label"], p["theme"], p["theme_label"],
-                 p["case_title"], cols["eu_side"], cols["eu_countries"], cols["partner_side"],
-                 cols["partner_countries"], joined(members.values()), joined(countries.values()),
-                 *[None] * 6))
+                (
+                    n,
+                    iri,
+                    path_of(iri, self.base),
+                    p["label"],
+                    p["kind"],
+                    p["kind_label"],
+                    p["theme"],
+                    p["theme_label"],
+                    p["case_title"],
+                    cols["eu_side"],
+                    cols["eu_countries"],
+                    cols["partner_side"],
+                    cols["partner_countries"],
+                    joined(members.values()),
+                    joined(countries.values()),
+                    *[None] * 6,
+                ),
+            )
             self.facet("pairing", n, "kind", p["kind"], p["kind_label"])
             if p["theme"]:
                 self.facet("pairing", n, "theme", p["theme"], p["theme_label"])
@@ -323,9 +362,22 @@ class Writer:
             side = SIDES[m["eu"]]
             self.db.execute(
                 "INSERT INTO member VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (n, iri, path_of(iri, self.base), m["label"], m["kind"], m["kind_label"], m["country"],
-                 m["country_label"], side, joined(partners.values()), joined(pairing_labels), joined(themes.values()),
-                 *[None] * 5))
+                (
+                    n,
+                    iri,
+                    path_of(iri, self.base),
+                    m["label"],
+                    m["kind"],
+                    m["kind_label"],
+                    m["country"],
+                    m["country_label"],
+                    side,
+                    joined(partners.values()),
+                    joined(pairing_labels),
+                    joined(themes.values()),
+                    *[None] * 5,
+                ),
+            )
             self.facet("member", n, "kind", m["kind"], m["kind_label"])
             self.facet("member", n, "country", m["country"], m["country_label"])
             self.facet("member", n, "side", side, f"{side.capitalize()} side")
@@ -338,17 +390,32 @@ class Writer:
         """The countries list and the countries' search entries."""
         countries: dict[str, dict] = {}
         for iri, m in member_rows.items():
-            c = countries.setdefault(m["country"], {"label": m["country_label"], "code": m["code"], "eu": m["eu"],
-                                                    "members": set(), "pairings": set()})
+            c = countries.setdefault(
+                m["country"],
+                {"label": m["country_label"], "code": m["code"], "eu": m["eu"], "members": set(), "pairings": set()},
+            )
             c["members"].add(iri)
             c["pairings"].update(m["pairings"])
         order = sorted(countries, key=lambda iri: (collation_key(countries[iri]["label"]), iri))
         for n, iri in enumerate(order, start=1):
             c = countries[iri]
             side = SIDES[c["eu"]]
-            self.db.execute("INSERT INTO country VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (n, iri, path_of(iri, self.base), c["label"], c["code"], side, len(c["pairings"]),
-                             len(c["members"]), None, None, None))
+            self.db.execute(
+                "INSERT INTO country VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    n,
+                    iri,
+                    path_of(iri, self.base),
+                    c["label"],
+                    c["code"],
+                    side,
+                    len(c["pairings"]),
+                    len(c["members"]),
+                    None,
+                    None,
+                    None,
+                ),
+            )
             self.facet("country", n, "side", side, f"{side.capitalize()} side")
             context = f"{len(c['pairings'])} pairing{'s' if len(c['pairings']) != 1 else ''}"
             self.find([c["label"], *alt[iri]], c["label"], "country", iri, context)
@@ -401,30 +468,67 @@ class ListSpec:
 
 LISTS = {
     "pairings": ListSpec(
-        "pairings", "pairing", "Pairings",
-        (Column("label", "Pairing", "path"), Column("eu_side", "EU side"), Column("eu_countries", "EU country"),
-         Column("partner_side", "Partner side"), Column("partner_countries", "Partner country"),
-         Column("kind_label", "Kind"), Column("theme_label", "Theme"), Column("case_title", "Case study")),
-        {"label": "key_label", "eu_side": "key_eu_side", "partner_side": "key_partner_side",
-         "kind_label": "key_kind", "theme_label": "key_theme", "case_title": "key_case_title"},
+        "pairings",
+        "pairing",
+        "Pairings",
+        (
+            Column("label", "Pairing", "path"),
+            Column("eu_side", "EU side"),
+            Column("eu_countries", "EU country"),
+            Column("partner_side", "Partner side"),
+            Column("partner_countries", "Partner country"),
+            Column("kind_label", "Kind"),
+            Column("theme_label", "Theme"),
+            Column("case_title", "Case study"),
+        ),
+        {
+            "label": "key_label",
+            "eu_side": "key_eu_side",
+            "partner_side": "key_partner_side",
+            "kind_label": "key_kind",
+            "theme_label": "key_theme",
+            "case_title": "key_case_title",
+        },
         {"theme": "Theme", "kind": "Kind", "country": "Country", "sdg": "SDG", "topic": "Urban Agenda topic"},
-        "label"),
+        "label",
+    ),
     "members": ListSpec(
-        "members", "member", "Cities and regions",
-        (Column("label", "Name", "path"), Column("kind_label", "Kind"), Column("country_label", "Country"),
-         Column("side", "Side"), Column("partners", "Partners"), Column("themes", "Theme")),
-        {"label": "key_label", "kind_label": "key_kind_label", "country_label": "key_country_label",
-         "side": "key_side", "partners": "key_partners"},
+        "members",
+        "member",
+        "Cities and regions",
+        (
+            Column("label", "Name", "path"),
+            Column("kind_label", "Kind"),
+            Column("country_label", "Country"),
+            Column("side", "Side"),
+            Column("partners", "Partners"),
+            Column("themes", "Theme"),
+        ),
+        {
+            "label": "key_label",
+            "kind_label": "key_kind_label",
+            "country_label": "key_country_label",
+            "side": "key_side",
+            "partners": "key_partners",
+        },
         {"kind": "Kind", "country": "Country", "side": "Side", "theme": "Theme"},
-        "label"),
+        "label",
+    ),
     "countries": ListSpec(
-        "countries", "country", "Countries",
-        (Column("label", "Country", "path"), Column("code", "Code"), Column("side", "Side"),
-         Column("pairings", "Pairings", number=True), Column("members", "Cities and regions", number=True)),
-        {"label": "key_label", "code": "key_code", "side": "key_side", "pairings": "pairings",
-         "members": "members"},
+        "countries",
+        "country",
+        "Countries",
+        (
+            Column("label", "Country", "path"),
+            Column("code", "Code"),
+            Column("side", "Side"),
+            Column("pairings", "Pairings", number=True),
+            Column("members", "Cities and regions", number=True),
+        ),
+        {"label": "key_label", "code": "key_code", "side": "key_side", "pairings": "pairings", "members": "members"},
         {"side": "Side"},
-        "label"),
+        "label",
+    ),
 }
 
 
@@ -518,10 +622,14 @@ class Index:
         facets: dict[str, dict[str, FacetValue]] = {name: {} for name in spec.facets}
         for (facet, value), rows in members.items():
             if facet in facets:
-                facets[facet][value] = FacetValue(value, labels[facet, value][0], labels[facet, value][1], bits_of(rows))
+                facets[facet][value] = FacetValue(
+                    value, labels[facet, value][0], labels[facet, value][1], bits_of(rows)
+                )
         ids = [row[0] for row in self.db.execute(f"SELECT id FROM {spec.table}")]
-        orders = {name: [row[0] for row in self.db.execute(f"SELECT id FROM {spec.table} ORDER BY {key}, id")]
-                  for name, key in spec.sortable.items()}
+        orders = {
+            name: [row[0] for row in self.db.execute(f"SELECT id FROM {spec.table} ORDER BY {key}, id")]
+            for name, key in spec.sortable.items()
+        }
         return ListData(bits_of(ids), facets, orders)
 
     def chosen(self, spec: ListSpec, filters: dict[str, list[str]]) -> int:
@@ -537,8 +645,9 @@ class Index:
             chosen &= any_of
         return chosen
 
-    def page(self, spec: ListSpec, filters: dict[str, list[str]], sort: str, descending: bool,
-             offset: int, limit: int | None) -> Page:
+    def page(
+        self, spec: ListSpec, filters: dict[str, list[str]], sort: str, descending: bool, offset: int, limit: int | None
+    ) -> Page:
         """The rows of a list that have every facet filtered by (one of its values), sorted, one page of them."""
         data = self.data(spec)
         order = data.orders[sort][::-1] if descending else data.orders[sort]
@@ -546,13 +655,14 @@ class Index:
             chosen = ones(self.chosen(spec, filters))
             order = [i for i in order if i in chosen]
         total = len(order)
-        ids = order[offset:] if limit is None else order[offset:offset + limit]
+        ids = order[offset:] if limit is None else order[offset : offset + limit]
         rows: dict[int, sqlite3.Row] = {}
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
+            chunk = ids[start : start + 500]
             marks = ", ".join("?" * len(chunk))
-            rows.update((row["id"], row) for row in
-                        self.db.execute(f"SELECT * FROM {spec.table} WHERE id IN ({marks})", chunk))
+            rows.update(
+                (row["id"], row) for row in self.db.execute(f"SELECT * FROM {spec.table} WHERE id IN ({marks})", chunk)
+            )
         return Page([rows[i] for i in ids], total, offset, limit or total)
 
     def facet_counts(self, spec: ListSpec, filters: dict[str, list[str]]) -> dict[str, list[dict]]:
@@ -561,8 +671,10 @@ class Index:
         chosen = self.chosen(spec, filters)
         counts: dict[str, list[dict]] = {}
         for facet, values in data.facets.items():
-            found = [{"value": v.value, "label": v.label, "n": (v.rows & chosen).bit_count(), "rank": v.rank}
-                     for v in values.values()]
+            found = [
+                {"value": v.value, "label": v.label, "n": (v.rows & chosen).bit_count(), "rank": v.rank}
+                for v in values.values()
+            ]
             counts[facet] = sorted((f for f in found if f["n"]), key=lambda f: (-f["n"], f["rank"]))
         return counts
 
@@ -581,5 +693,4 @@ def bits_of(rows: list[int]) -> int:
 
 
 READ_FACETS = "SELECT facet, value, label, key, row FROM facet WHERE list = ?"
-SEARCH = ("SELECT label, kind, path, context FROM search WHERE search MATCH ? "
-          "ORDER BY bm25(search) - rank_boost LIMIT ?")
+SEARCH = "SELECT label, kind, path, context FROM search WHERE search MATCH ? ORDER BY bm25(search) - rank_boost LIMIT ?"

@@ -9,9 +9,9 @@ instead of being served.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterable, Mapping
 
 # Files a store writes for itself while the data stays the same (RocksDB's logs and lock).
 VOLATILE = ("LOG", "LOG.old.", "LOCK")
@@ -32,8 +32,10 @@ def manifest(folder: Path, names: Iterable[str]) -> dict[str, dict]:
     names = sorted(names)
     with ThreadPoolExecutor(max_workers=2) as pool:
         digests = list(pool.map(lambda name: sha256(Path(folder) / name), names))
-    return {name: {"bytes": (Path(folder) / name).stat().st_size, "sha256": digest}
-            for name, digest in zip(names, digests)}
+    return {
+        name: {"bytes": (Path(folder) / name).stat().st_size, "sha256": digest}
+        for name, digest in zip(names, digests, strict=True)
+    }
 
 
 def store_files(folder: Path) -> list[str]:
@@ -50,8 +52,9 @@ def damage(folder: Path, expected: Mapping[str, Mapping]) -> str | None:
             return f"{path} is missing"
         if path.stat().st_size != entry["bytes"]:
             return f"{path} has {path.stat().st_size} bytes, not the {entry['bytes']} it was written with"
-    changed = [name for name, entry in manifest(folder, expected).items()
-               if entry["sha256"] != expected[name]["sha256"]]
+    changed = [
+        name for name, entry in manifest(folder, expected).items() if entry["sha256"] != expected[name]["sha256"]
+    ]
     if changed:
         return f"{folder / changed[0]} does not match the SHA-256 it was written with"
     return None

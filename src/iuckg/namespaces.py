@@ -29,7 +29,7 @@ SDG_CODE = re.compile(r"[0-9]{1,2}(\.[0-9a-z]{1,2})?")
 
 def sdg_code(iri: str) -> str | None:
     """The code of a UN SDG goal or target IRI ('11', '11.6'), else None."""
-    code = iri[len(str(SDG)):] if iri.startswith(str(SDG)) else ""
+    code = iri[len(str(SDG)) :] if iri.startswith(str(SDG)) else ""
     return code if SDG_CODE.fullmatch(code) else None
 
 
@@ -37,17 +37,35 @@ def href_of(iri: str, base: str) -> str | None:
     """Where a link to an IRI points: minted IRIs and SDG goals and targets stay on this server; only http(s)
     IRIs are links."""
     if iri.startswith(base):
-        return "/" + iri[len(base):]
+        return "/" + iri[len(base) :]
     if sdg_code(iri):
         return "/sdg/" + sdg_code(iri)
     return iri if iri.lower().startswith(("http://", "https://")) else None
 
 
 PREFIXES = {
-    "rdf": RDF, "rdfs": RDFS, "owl": OWL, "xsd": XSD, "skos": SKOS, "dcterms": DCTERMS,
-    "dcat": DCAT, "void": VOID, "prov": PROV, "org": ORG, "foaf": FOAF, "schema": SCHEMA,
-    "geo": GEO, "geosparql": GEOSPARQL, "sdg": SDG, "sdgo": SDGO, "sh": SH, "vann": VANN,
-    "sd": SD, "frapo": FRAPO, "eucountry": EU_COUNTRY, "oa": OA,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "dcat": DCAT,
+    "void": VOID,
+    "prov": PROV,
+    "org": ORG,
+    "foaf": FOAF,
+    "schema": SCHEMA,
+    "geo": GEO,
+    "geosparql": GEOSPARQL,
+    "sdg": SDG,
+    "sdgo": SDGO,
+    "sh": SH,
+    "vann": VANN,
+    "sd": SD,
+    "frapo": FRAPO,
+    "eucountry": EU_COUNTRY,
+    "oa": OA,
 }
 
 

@@ -16,9 +16,9 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pyoxigraph as ox
 
@@ -74,8 +74,14 @@ class Client:
     query_endpoint: str | None = None
 
     @classmethod
-    def connect(cls, endpoint: str, graph_store: str | None, user: str | None, password: str | None,
-                query_endpoint: str | None = None) -> "Client":
+    def connect(
+        cls,
+        endpoint: str,
+        graph_store: str | None,
+        user: str | None,
+        password: str | None,
+        query_endpoint: str | None = None,
+    ) -> Client:
         """A client authenticating (Basic or Digest) as user when given."""
         handlers = []
         if user:
@@ -150,7 +156,7 @@ def chunks(triples: list[ox.Triple], size: int) -> Iterator[list[ox.Triple]]:
     ground = [t for t in triples if not has_blank_node(t)]
     blank = [t for t in triples if has_blank_node(t)]
     for start in range(0, len(ground), size):
-        yield ground[start:start + size]
+        yield ground[start : start + size]
     if blank:
         yield blank
 
@@ -165,8 +171,14 @@ def build_graphs(settings: Settings) -> dict[str, list[ox.Triple]]:
     return by_graph(ox.parse(path=str(Path(settings.dist_dir) / STORE_FILE), format=ox.RdfFormat.N_QUADS))
 
 
-def publish(settings: Settings, endpoint: str, graph_store: str | None = None, user: str | None = None,
-            password: str | None = None, query_endpoint: str | None = None) -> dict[str, int]:
+def publish(
+    settings: Settings,
+    endpoint: str,
+    graph_store: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    query_endpoint: str | None = None,
+) -> dict[str, int]:
     """Load the build of settings.dist_dir into a store, check it holds what the build wrote, and make it live;
     the triples per graph."""
     client = Client.connect(endpoint, graph_store, user, password, query_endpoint)
@@ -190,8 +202,9 @@ def publish(settings: Settings, endpoint: str, graph_store: str | None = None, u
     return {live: len(triples) for live, triples in graphs.items()}
 
 
-def publish_command(settings: Settings, endpoint: str, graph_store: str | None, user: str | None,
-                    query_endpoint: str | None = None) -> int:
+def publish_command(
+    settings: Settings, endpoint: str, graph_store: str | None, user: str | None, query_endpoint: str | None = None
+) -> int:
     """Build if needed and publish to a store; print the triples per graph. 0 published, 1 not."""
     from .build import BuildError
     from .records import DataErrors

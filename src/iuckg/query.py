@@ -9,12 +9,22 @@ import pyoxigraph as ox
 from .settings import Settings
 from .store import load_store
 
-RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-                  "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
 GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES}
-ENDPOINT_FORMATS = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
-                    "csv": "text/csv", "tsv": "text/tab-separated-values", "turtle": "text/turtle",
-                    "ntriples": "application/n-triples", "table": "text/tab-separated-values"}
+ENDPOINT_FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "table": "text/tab-separated-values",
+}
 
 
 def text_table(solutions: ox.QuerySolutions) -> str:
@@ -22,7 +32,7 @@ def text_table(solutions: ox.QuerySolutions) -> str:
     columns = [v.value for v in solutions.variables]
     rows = [[str(s[c].value) if s[c] is not None else "" for c in columns] for s in solutions]
     widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
-    line = lambda cells: "  ".join(cell.ljust(w) for cell, w in zip(cells, widths)).rstrip()  # noqa: E731
+    line = lambda cells: "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip()  # noqa: E731
     return "\n".join([line(columns), line(["-" * w for w in widths]), *map(line, rows)]) + "\n"
 
 
@@ -30,8 +40,11 @@ def run_local(settings: Settings, query: str, fmt: str) -> bytes:
     """Evaluate a query over the union of the built graphs and serialise the result."""
     result = load_store(settings).query(query, use_default_graph_as_union=True, base_iri=settings.base)
     if isinstance(result, ox.QueryBoolean):
-        return (("true" if result else "false") + "\n").encode() if fmt == "table" else \
-            result.serialize(format=RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.JSON))
+        return (
+            (("true" if result else "false") + "\n").encode()
+            if fmt == "table"
+            else result.serialize(format=RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.JSON))
+        )
     if isinstance(result, ox.QuerySolutions):
         if fmt == "table":
             return text_table(result).encode("utf-8")

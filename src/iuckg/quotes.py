@@ -40,18 +40,19 @@ def places(brochure: str, exact: str) -> list[int]:
 
 def around(brochure: str, start: int, end: int) -> tuple[str, str]:
     """About CONTEXT characters before and after a span, cut at word boundaries, spaces next to it kept."""
-    before, after = brochure[max(0, start - CONTEXT):start], brochure[end:end + CONTEXT]
+    before, after = brochure[max(0, start - CONTEXT) : start], brochure[end : end + CONTEXT]
     if start > CONTEXT and brochure[start - CONTEXT - 1] != " " and 0 <= before.find(" ") < len(before) - 1:
-        before = before[before.find(" ") + 1:]
+        before = before[before.find(" ") + 1 :]
     if end + CONTEXT < len(brochure) and brochure[end + CONTEXT] != " " and after.rfind(" ") > 0:
-        after = after[:after.rfind(" ")]
+        after = after[: after.rfind(" ")]
     return before.lstrip(), after.rstrip()
 
 
 def fits(brochure: str, start: int, end: int, prefix: str, suffix: str) -> bool:
     """Whether the words typed around a quote (if any) are those around this place of it."""
-    return (brochure[:start].rstrip().endswith(normalise(prefix))
-            and brochure[end:].lstrip().startswith(normalise(suffix)))
+    return brochure[:start].rstrip().endswith(normalise(prefix)) and brochure[end:].lstrip().startswith(
+        normalise(suffix)
+    )
 
 
 def prefix_and_suffix(record, brochure: str) -> tuple[str, str]:
@@ -61,12 +62,19 @@ def prefix_and_suffix(record, brochure: str) -> tuple[str, str]:
     if not found:
         raise DataError(where.file, where.line, "quote", "is not in the brochure (whitespace aside): copy it again")
     end = len(normalise(record.quote))
-    chosen = found if len(found) == 1 else [
-        s for s in found if fits(brochure, s, s + end, record.quote_prefix, record.quote_suffix)]
+    chosen = (
+        found
+        if len(found) == 1
+        else [s for s in found if fits(brochure, s, s + end, record.quote_prefix, record.quote_suffix)]
+    )
     if len(chosen) != 1:
-        raise DataError(where.file, where.line, "quote_prefix",
-                        f"the quote is {len(found)} times in the brochure and the words around it fit "
-                        f"{len(chosen)} of them: type a few words of the text before it here")
+        raise DataError(
+            where.file,
+            where.line,
+            "quote_prefix",
+            f"the quote is {len(found)} times in the brochure and the words around it fit "
+            f"{len(chosen)} of them: type a few words of the text before it here",
+        )
     return around(brochure, chosen[0], chosen[0] + end)
 
 
@@ -99,7 +107,7 @@ def fill(path: Path, records: list, brochure: str) -> list[DataError]:
     header, body = rows[0], [row for row in rows[1:] if any(cell.strip() for cell in row)]
     prefix, suffix = header.index("quote_prefix"), header.index("quote_suffix")
     problems = []
-    for record, row in zip(records, body):
+    for record, row in zip(records, body, strict=True):
         try:
             row[prefix], row[suffix] = prefix_and_suffix(record, brochure)
         except DataError as exc:
@@ -124,8 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"iuckg.quotes: {len(exc.errors)} error(s) in the data; nothing was written:\n{exc}", file=sys.stderr)
         return 1
     if problems:
-        print(f"iuckg.quotes: {len(problems)} quote(s) left without prefix and suffix:\n"
-              + "\n".join(map(str, DataErrors(problems).errors)), file=sys.stderr)
+        print(
+            f"iuckg.quotes: {len(problems)} quote(s) left without prefix and suffix:\n"
+            + "\n".join(map(str, DataErrors(problems).errors)),
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pycountry
 
@@ -25,7 +25,8 @@ EUROVOC_ID = re.compile(r"^(?:[0-9]+|c_[0-9a-f]{8})$")
 # How places.csv says a member was matched to a GeoNames feature (see data/README.md): the feature
 # kind (none: a populated place), the name compared, then country and, to break a tie, population.
 GEONAMES_MATCH = re.compile(
-    r"^(?:(?:admin1|admin2|metropolitan-city)\+)?(?:exact|folded|alternate)-name\+country(?:\+population)?$")
+    r"^(?:(?:admin1|admin2|metropolitan-city)\+)?(?:exact|folded|alternate)-name\+country(?:\+population)?$"
+)
 UNRESOLVED, NOT_A_PLACE = "unresolved", "not-a-place"
 
 MEMBER_TYPES = ("city", "town", "district", "metropolitan-area", "region", "consortium")
@@ -193,8 +194,10 @@ def match_method(raw: str) -> str:
     """How a member was matched to GeoNames: a method like exact-name+country, unresolved or not-a-place."""
     value = text(raw)
     if value not in (UNRESOLVED, NOT_A_PLACE) and not GEONAMES_MATCH.match(value):
-        raise ValueError(f"{value!r} is not a match method (like exact-name+country, "
-                         f"admin1+alternate-name+country, {UNRESOLVED} or {NOT_A_PLACE})")
+        raise ValueError(
+            f"{value!r} is not a match method (like exact-name+country, "
+            f"admin1+alternate-name+country, {UNRESOLVED} or {NOT_A_PLACE})"
+        )
     return value
 
 
@@ -367,31 +370,90 @@ QUOTE = {"quote": passage, "quote_prefix": context, "quote_suffix": context}
 
 TABLES: tuple[Table, ...] = (
     Table("countries.csv", Country, {"code": country_code, "alpha3": iso_alpha3, "geonames": optional_geonames_id}),
-    Table("themes.csv", Theme, {
-        "id": slug, "label": text, "section": count, "cities_and_regions": optional_count,
-        "urban_agenda_topics": optional_slugs, "topics_reading": optional_text, "source": text,
-        "note": optional_text}),
+    Table(
+        "themes.csv",
+        Theme,
+        {
+            "id": slug,
+            "label": text,
+            "section": count,
+            "cities_and_regions": optional_count,
+            "urban_agenda_topics": optional_slugs,
+            "topics_reading": optional_text,
+            "source": text,
+            "note": optional_text,
+        },
+    ),
     Table("urban-agenda-topics.csv", Topic, {"id": slug, "label": text, "eurovoc": eurovoc_ids}),
-    Table("members.csv", Member, {
-        "id": slug, "label": text, "alt_labels": texts, "type": one_of(*MEMBER_TYPES),
-        "country": country_code, "source": text, **QUOTE, "note": optional_text}),
-    Table("pairings.csv", Pairing, {
-        "id": slug, "kind": one_of(*PAIRING_KINDS), "side_a": slugs, "side_b": slugs,
-        "theme": slug, "theme_reading": optional_text, "case_title": optional_text, "case_text": text,
-        "keywords": texts, "source": text, **QUOTE, "note": optional_text}),
-    Table("actions.csv", Action, {
-        "id": slug, "label": text, "kind": one_of(*ACTION_KINDS), "pairing": slug,
-        "description": text, "source": text, **QUOTE, "note": optional_text}),
-    Table("stakeholders.csv", Stakeholder, {
-        "id": slug, "label": text, "helix": one_of(*HELIX_SECTORS), "pairing": slug,
-        "source": text, **QUOTE}),
-    Table("figures.csv", Figure, {
-        "id": slug, "label": text, "value": count, "subject": one_of(*FIGURE_SUBJECTS),
-        "source": text, **QUOTE}),
+    Table(
+        "members.csv",
+        Member,
+        {
+            "id": slug,
+            "label": text,
+            "alt_labels": texts,
+            "type": one_of(*MEMBER_TYPES),
+            "country": country_code,
+            "source": text,
+            **QUOTE,
+            "note": optional_text,
+        },
+    ),
+    Table(
+        "pairings.csv",
+        Pairing,
+        {
+            "id": slug,
+            "kind": one_of(*PAIRING_KINDS),
+            "side_a": slugs,
+            "side_b": slugs,
+            "theme": slug,
+            "theme_reading": optional_text,
+            "case_title": optional_text,
+            "case_text": text,
+            "keywords": texts,
+            "source": text,
+            **QUOTE,
+            "note": optional_text,
+        },
+    ),
+    Table(
+        "actions.csv",
+        Action,
+        {
+            "id": slug,
+            "label": text,
+            "kind": one_of(*ACTION_KINDS),
+            "pairing": slug,
+            "description": text,
+            "source": text,
+            **QUOTE,
+            "note": optional_text,
+        },
+    ),
+    Table(
+        "stakeholders.csv",
+        Stakeholder,
+        {"id": slug, "label": text, "helix": one_of(*HELIX_SECTORS), "pairing": slug, "source": text, **QUOTE},
+    ),
+    Table(
+        "figures.csv",
+        Figure,
+        {"id": slug, "label": text, "value": count, "subject": one_of(*FIGURE_SUBJECTS), "source": text, **QUOTE},
+    ),
     Table("sdg-mapping.csv", SdgMapping, {"from": slug, "sdg": sdg_code, "rationale": text}),
-    Table("places.csv", Place, {
-        "member": slug, "geonames_id": optional_geonames_id, "latitude": coordinate(90),
-        "longitude": coordinate(180), "match": match_method, "note": optional_text}),
+    Table(
+        "places.csv",
+        Place,
+        {
+            "member": slug,
+            "geonames_id": optional_geonames_id,
+            "latitude": coordinate(90),
+            "longitude": coordinate(180),
+            "match": match_method,
+            "note": optional_text,
+        },
+    ),
 )
 
 
@@ -418,7 +480,9 @@ def decode(path: Path) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DataError(path.name, line, "-", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8") from None
+        raise DataError(
+            path.name, line, "-", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        ) from None
 
 
 def attribute(column: str) -> str:
@@ -459,8 +523,14 @@ def read_table(path: Path, table: Table) -> tuple[list, list[DataError]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.append(DataError(name, line + 1, "-", f"malformed CSV in the record starting on this line "
-                                                          f"(read up to line {reader.line_num}): {exc}"))
+            errors.append(
+                DataError(
+                    name,
+                    line + 1,
+                    "-",
+                    f"malformed CSV in the record starting on this line (read up to line {reader.line_num}): {exc}",
+                )
+            )
             break
         start, line = line + 1, reader.line_num
         if not any(cell.strip() for cell in row):
@@ -469,7 +539,7 @@ def read_table(path: Path, table: Table) -> tuple[list, list[DataError]]:
             errors.append(DataError(name, start, "-", f"expected {len(header)} fields, found {len(row)}"))
             continue
         values, row_errors = {}, []
-        for column, cell in zip(header, row):
+        for column, cell in zip(header, row, strict=False):  # a short row lacks trailing cells
             try:
                 values[attribute(column)] = table.columns[column](cell)
             except ValueError as exc:
@@ -488,8 +558,9 @@ def unique_ids(records: Iterable, key: Callable = lambda r: r.id, field: str = "
     for record in records:
         k = key(record)
         if k in first:
-            errors.append(DataError(record.where.file, record.where.line, field,
-                                    f"duplicate {k!r} (first on line {first[k]})"))
+            errors.append(
+                DataError(record.where.file, record.where.line, field, f"duplicate {k!r} (first on line {first[k]})")
+            )
         else:
             first[k] = record.where.line
     return errors
@@ -499,12 +570,12 @@ def check_references(data: Dataset, sdg_codes: set[str]) -> list[DataError]:
     """Check identifiers are unique and every reference points to a known record."""
     errors = unique_ids(data.countries, key=lambda r: r.code, field="code")
     errors += unique_ids(data.countries, key=lambda r: r.alpha3, field="alpha3")
-    for group in (data.themes, data.topics, data.members, data.pairings, data.actions,
-                  data.stakeholders, data.figures):
+    for group in (data.themes, data.topics, data.members, data.pairings, data.actions, data.stakeholders, data.figures):
         errors += unique_ids(group)
     errors += unique_ids(data.sdg_mappings, key=lambda r: (r.from_, r.sdg), field="sdg")
-    errors += unique_ids([c for c in data.countries if c.geonames is not None], key=lambda r: r.geonames,
-                         field="geonames")
+    errors += unique_ids(
+        [c for c in data.countries if c.geonames is not None], key=lambda r: r.geonames, field="geonames"
+    )
     errors += check_places(data)
 
     def err(record, field: str, message: str) -> None:
@@ -520,8 +591,12 @@ def check_references(data: Dataset, sdg_codes: set[str]) -> list[DataError]:
             if topic not in topics:
                 err(theme, "urban_agenda_topics", f"unknown Urban Agenda topic {topic!r}")
         if bool(theme.urban_agenda_topics) != bool(theme.topics_reading):
-            err(theme, "topics_reading", "gives the curators' reason for the urban_agenda_topics of the theme: "
-                                         "it is empty exactly when they are")
+            err(
+                theme,
+                "topics_reading",
+                "gives the curators' reason for the urban_agenda_topics of the theme: "
+                "it is empty exactly when they are",
+            )
     for member in data.members:
         if member.country not in countries:
             err(member, "country", f"unknown country code {member.country!r} (add it to countries.csv)")
@@ -531,8 +606,11 @@ def check_references(data: Dataset, sdg_codes: set[str]) -> list[DataError]:
         else:
             errors.extend(theme_reading_errors(pairing, themes[pairing.theme]))
         if pairing.case_title and not pairing.quote.startswith(" ".join(pairing.case_title.split())):
-            err(pairing, "quote", f"the quote of a featured case starts with its heading, the case_title "
-                                  f"{pairing.case_title!r}")
+            err(
+                pairing,
+                "quote",
+                f"the quote of a featured case starts with its heading, the case_title {pairing.case_title!r}",
+            )
         for side in ("side_a", "side_b"):
             ids = getattr(pairing, side)
             if len(set(ids)) != len(ids):
@@ -542,8 +620,11 @@ def check_references(data: Dataset, sdg_codes: set[str]) -> list[DataError]:
                 if member is None:
                     err(pairing, side, f"unknown member {member_id!r} (add it to members.csv)")
                 elif (member.type == "region") != (pairing.kind == "region-to-region"):
-                    err(pairing, side, f"member {member_id!r} is a {member.type}, "
-                                       f"which cannot be in a {pairing.kind} pairing")
+                    err(
+                        pairing,
+                        side,
+                        f"member {member_id!r} is a {member.type}, which cannot be in a {pairing.kind} pairing",
+                    )
         for member_id in set(pairing.side_a) & set(pairing.side_b):
             err(pairing, "side_b", f"member {member_id!r} is on both sides")
     for record in (*data.actions, *data.stakeholders):
@@ -561,13 +642,26 @@ def theme_reading_errors(pairing: Pairing, theme: Theme) -> list[DataError]:
     """A pairing's theme is the section presenting it, or the curators' reading, which then says why."""
     where = pairing.where
     if pairing.section == theme.label and pairing.theme_reading:
-        return [DataError(where.file, where.line, "theme_reading", f"the brochure presents this pairing under "
-                                                                   f"its theme {theme.label!r}: leave it empty")]
+        return [
+            DataError(
+                where.file,
+                where.line,
+                "theme_reading",
+                f"the brochure presents this pairing under its theme {theme.label!r}: leave it empty",
+            )
+        ]
     if pairing.section != theme.label and not pairing.theme_reading:
-        return [DataError(where.file, where.line, "theme_reading", f"is empty, but the brochure presents this "
-                                                                   f"pairing under {pairing.section!r}, not under "
-                                                                   f"the theme {theme.label!r}: give the curators' "
-                                                                   f"reason for the theme")]
+        return [
+            DataError(
+                where.file,
+                where.line,
+                "theme_reading",
+                f"is empty, but the brochure presents this "
+                f"pairing under {pairing.section!r}, not under "
+                f"the theme {theme.label!r}: give the curators' "
+                f"reason for the theme",
+            )
+        ]
     return []
 
 
@@ -576,24 +670,38 @@ def check_places(data: Dataset) -> list[DataError]:
     errors = unique_ids(data.places, key=lambda r: r.member, field="member")
     members = {m.id: m for m in data.members}
     placed = {p.member for p in data.places}
-    errors += [DataError(m.where.file, m.where.line, "id", f"no row for {m.id!r} in places.csv "
-                                                          "(run `iuckg links curate`)")
-               for m in data.members if m.id not in placed]
+    errors += [
+        DataError(m.where.file, m.where.line, "id", f"no row for {m.id!r} in places.csv (run `iuckg links curate`)")
+        for m in data.members
+        if m.id not in placed
+    ]
     first: dict[int, Place] = {}
     for place in data.places:
         member = members.get(place.member)
         if member is None:
-            errors.append(DataError(place.where.file, place.where.line, "member",
-                                    f"unknown member {place.member!r} (add it to members.csv)"))
+            errors.append(
+                DataError(
+                    place.where.file,
+                    place.where.line,
+                    "member",
+                    f"unknown member {place.member!r} (add it to members.csv)",
+                )
+            )
             continue
         errors += place_errors(place, member)
         if place.geonames_id is None:
             continue
         other = first.setdefault(place.geonames_id, place)
         if other is not place and other.member not in place.note:
-            errors.append(DataError(place.where.file, place.where.line, "geonames_id",
-                                    f"{place.geonames_id} is also the feature of {other.member!r} (line "
-                                    f"{other.where.line}); name that member in the note if both are meant"))
+            errors.append(
+                DataError(
+                    place.where.file,
+                    place.where.line,
+                    "geonames_id",
+                    f"{place.geonames_id} is also the feature of {other.member!r} (line "
+                    f"{other.where.line}); name that member in the note if both are meant",
+                )
+            )
     return errors
 
 
@@ -601,8 +709,13 @@ def place_errors(place: Place, member: Member) -> list[DataError]:
     """What is inconsistent within one places.csv row and with the member it is about."""
     problems: list[tuple[str, str]] = []
     if (member.type == "consortium") != (place.match == NOT_A_PLACE):
-        problems.append(("match", f"{member.id!r} is a {member.type}: the match of a consortium, and only of a "
-                                  f"consortium, is {NOT_A_PLACE}"))
+        problems.append(
+            (
+                "match",
+                f"{member.id!r} is a {member.type}: the match of a consortium, and only of a "
+                f"consortium, is {NOT_A_PLACE}",
+            )
+        )
     if place.resolved and place.geonames_id is None:
         problems.append(("geonames_id", f"is empty, but match {place.match} names a GeoNames feature"))
     if not place.resolved and place.geonames_id is not None:
@@ -611,8 +724,9 @@ def place_errors(place: Place, member: Member) -> list[DataError]:
         field = "latitude" if place.latitude is None else "longitude"
         problems.append((field, "is empty: give both coordinates or neither"))
     elif place.latitude is not None and not place.resolved:
-        problems.append(("latitude", f"must be empty when match is {place.match}: coordinates are those of "
-                                     "the GeoNames feature"))
+        problems.append(
+            ("latitude", f"must be empty when match is {place.match}: coordinates are those of the GeoNames feature")
+        )
     if not place.note and (not place.resolved or place.latitude is None):
         problems.append(("note", "is empty: give the reason the member has no GeoNames feature or coordinates"))
     return [DataError(place.where.file, place.where.line, field, message) for field, message in problems]
@@ -632,4 +746,3 @@ def load_dataset(data_dir: Path, sdg_codes: set[str]) -> Dataset:
     if errors:
         raise DataErrors(errors)
     return data
-

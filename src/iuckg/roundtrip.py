@@ -15,16 +15,31 @@ which the catalogue's and dataset's IRIs and `/.well-known/void` answer from).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Iterable, Mapping
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
-INTEGERS = {XSD + t for t in (
-    "integer", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger", "long", "int",
-    "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
+INTEGERS = {
+    XSD + t
+    for t in (
+        "integer",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "long",
+        "int",
+        "short",
+        "byte",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
 DECIMAL, FLOATS = XSD + "decimal", {XSD + "double", XSD + "float"}
 SHOWN = 5  # differing triples an error names, per side
 
@@ -86,8 +101,7 @@ def differences(expected: Iterable[ox.Triple], actual: Iterable[ox.Triple]) -> t
     return sorted(ours - theirs), sorted(theirs - ours)
 
 
-def check(expected: Mapping[str, Iterable[ox.Triple]], actual: Mapping[str, Iterable[ox.Triple]],
-          store: str) -> None:
+def check(expected: Mapping[str, Iterable[ox.Triple]], actual: Mapping[str, Iterable[ox.Triple]], store: str) -> None:
     """Raise RoundTripError naming the first graph the store holds otherwise than the build, and its triples."""
     for graph in sorted(set(expected) | set(actual)):
         if graph not in actual:
@@ -96,8 +110,10 @@ def check(expected: Mapping[str, Iterable[ox.Triple]], actual: Mapping[str, Iter
             raise RoundTripError(f"{store} holds a graph <{graph}> the build did not write")
         only_build, only_store = differences(expected[graph], actual[graph])
         if only_build or only_store:
-            lines = [f"{store} would serve graph <{graph}> otherwise than the build wrote it "
-                     f"({len(only_build)} triples only in the build, {len(only_store)} only in the store):"]
+            lines = [
+                f"{store} would serve graph <{graph}> otherwise than the build wrote it "
+                f"({len(only_build)} triples only in the build, {len(only_store)} only in the store):"
+            ]
             lines += [f"  build: {t}" for t in only_build[:SHOWN]] + [f"  store: {t}" for t in only_store[:SHOWN]]
             raise RoundTripError("\n".join(lines))
 
@@ -129,8 +145,11 @@ def retyped_by_oxigraph(graph: Graph) -> set[Literal]:
         predicate = ox.NamedNode(f"urn:x-probe:p{i}")
         probes[predicate.value] = literal
         store.add(ox.Quad(subject, predicate, ox_literal(literal), graph_name))
-    return {probes[q.predicate.value] for q in store.quads_for_pattern(None, None, None, graph_name)
-            if q.object.datatype.value != str(probes[q.predicate.value].datatype)}
+    return {
+        probes[q.predicate.value]
+        for q in store.quads_for_pattern(None, None, None, graph_name)
+        if q.object.datatype.value != str(probes[q.predicate.value].datatype)
+    }
 
 
 def store_edition(graphs: Mapping[str, Graph]) -> tuple[dict[str, Graph], list[str]]:

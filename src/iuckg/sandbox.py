@@ -34,8 +34,10 @@ def cut_off_network() -> str:
     if not hasattr(os, "sched_getaffinity"):  # not Linux
         raise IsolationError("network namespaces need Linux")
     errors = []
-    for flags, how in ((CLONE_NEWNET, "network namespace"),
-                       (CLONE_NEWUSER | CLONE_NEWNET, "user and network namespace")):
+    for flags, how in (
+        (CLONE_NEWNET, "network namespace"),
+        (CLONE_NEWUSER | CLONE_NEWNET, "user and network namespace"),
+    ):
         try:
             _unshare(flags)
             return how

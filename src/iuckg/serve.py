@@ -103,11 +103,21 @@ def run_server(settings: Settings) -> None:
     from .web.front import SETTINGS_VARIABLE, encode_settings
 
     os.environ[SETTINGS_VARIABLE] = encode_settings(settings)
-    Server("iuckg.web.front:from_environment", address=address_of(settings.host), port=settings.port,
-           interface=Interfaces.ASGI, factory=True, workers=settings.workers,
-           http1_settings=HTTP1Settings(header_read_timeout=min(60_000, max(1, int(settings.header_timeout * 1000))),
-                                        max_buffer_size=HEADER_BUFFER_BYTES),
-           log_access=settings.access_log, respawn_failed_workers=True, workers_kill_timeout=30).serve()
+    Server(
+        "iuckg.web.front:from_environment",
+        address=address_of(settings.host),
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        factory=True,
+        workers=settings.workers,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=min(60_000, max(1, int(settings.header_timeout * 1000))),
+            max_buffer_size=HEADER_BUFFER_BYTES,
+        ),
+        log_access=settings.access_log,
+        respawn_failed_workers=True,
+        workers_kill_timeout=30,
+    ).serve()
 
 
 def build_errors() -> tuple[type[Exception], ...]:
@@ -132,8 +142,10 @@ def prepare(settings: Settings) -> str | None:
     if settings.queries_isolated:
         problem = isolation_problem()
         if problem:
-            return (f"{problem}; on a system without network namespaces, serve with --no-isolation "
-                    f"(the parse guard alone then keeps queries from other hosts)")
+            return (
+                f"{problem}; on a system without network namespaces, serve with --no-isolation "
+                f"(the parse guard alone then keeps queries from other hosts)"
+            )
     return None
 
 

@@ -114,6 +114,6 @@ class Settings:
         """One worker process's even share of a server-wide limit (at least 1)."""
         return max(1, getattr(self, name) // self.workers)
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         """Return a copy with the given fields changed."""
         return replace(self, **changes)

@@ -17,9 +17,10 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Protocol, Sequence, Union
+from typing import Protocol
 
 import pyoxigraph as ox
 
@@ -27,8 +28,8 @@ from .description import DESCRIBE_RESOURCE, PatternDescriber
 from .guard import QueryRefused, analyse, parse
 from .integrity import damage, manifest, store_files
 from .layout import STORE_FILE
-from .roundtrip import by_graph, check
 from .namespaces import GRAPH_NAMES, Minter
+from .roundtrip import by_graph, check
 from .settings import DISK, MEMORY, Settings
 
 # The on-disk store of a build: DIST/store/oxigraph, and what it was loaded from.
@@ -36,7 +37,7 @@ STORE_DIR = "store"
 DATABASE_DIR = "oxigraph"
 SOURCES_FILE = "sources.json"
 
-Result = Union[ox.QuerySolutions, ox.QueryBoolean, Iterable[ox.Triple]]
+Result = ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple]
 # Where bound variables join a named query on a remote store: the start of its WHERE clause.
 WHERE = re.compile(r"\b(?:WHERE|ASK)\s*\{", re.IGNORECASE)
 RESULTS_ACCEPT = "application/sparql-results+xml, application/sparql-results+json;q=0.9"
@@ -51,9 +52,17 @@ class StoreError(Exception):
 class Backend(Protocol):
     """A SPARQL dataset of named graphs whose default graph is their union."""
 
-    def query(self, text: str, *, graph: str | None = None, bindings: Mapping[str, ox.Term] | None = None,
-              default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
-              base_iri: str | None = None, names_dataset: bool | None = None) -> Result:
+    def query(
+        self,
+        text: str,
+        *,
+        graph: str | None = None,
+        bindings: Mapping[str, ox.Term] | None = None,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        base_iri: str | None = None,
+        names_dataset: bool | None = None,
+    ) -> Result:
         """Evaluate a query over one named graph (`graph`), an explicit dataset, or the union of all.
 
         `names_dataset` says whether the text has FROM / FROM NAMED, when the caller knows (the guard's verdict).
@@ -75,9 +84,17 @@ class OxigraphBackend:
     def __post_init__(self) -> None:
         self.describe = PatternDescriber(self.store)
 
-    def query(self, text: str, *, graph: str | None = None, bindings: Mapping[str, ox.Term] | None = None,
-              default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
-              base_iri: str | None = None, names_dataset: bool | None = None) -> Result:
+    def query(
+        self,
+        text: str,
+        *,
+        graph: str | None = None,
+        bindings: Mapping[str, ox.Term] | None = None,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        base_iri: str | None = None,
+        names_dataset: bool | None = None,
+    ) -> Result:
         """Evaluate a query; bound variables are substituted."""
         options: dict = {"base_iri": base_iri} if base_iri else {}
         if graph:
@@ -109,9 +126,17 @@ class RemoteBackend:
     graphs: tuple[str, ...]
     timeout: float = 30.0
 
-    def query(self, text: str, *, graph: str | None = None, bindings: Mapping[str, ox.Term] | None = None,
-              default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = (),
-              base_iri: str | None = None, names_dataset: bool | None = None) -> Result:
+    def query(
+        self,
+        text: str,
+        *,
+        graph: str | None = None,
+        bindings: Mapping[str, ox.Term] | None = None,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        base_iri: str | None = None,
+        names_dataset: bool | None = None,
+    ) -> Result:
         """Evaluate a query on the endpoint; bound variables are joined at the start of its WHERE clause."""
         try:  # a query (never an update) without SERVICE
             verdict = parse(text, base_iri)
@@ -131,14 +156,16 @@ class RemoteBackend:
         body, media_type = self.request(text, GRAPH_ACCEPT if graph_form else RESULTS_ACCEPT, *dataset)
         if graph_form:
             return [quad.triple for quad in ox.parse(body, format=ox.RdfFormat.from_media_type(media_type))]
-        result = ox.parse_query_results(BNODE.sub(bnode_label, body),
-                                        format=ox.QueryResultsFormat.from_media_type(media_type))
+        result = ox.parse_query_results(
+            BNODE.sub(bnode_label, body), format=ox.QueryResultsFormat.from_media_type(media_type)
+        )
         if verdict.form == "AskQuery" and isinstance(result, ox.QuerySolutions):
             return ask_answer(result)
         return result
 
-    def request(self, text: str, accept: str, default_graphs: Sequence[str],
-                named_graphs: Sequence[str]) -> tuple[bytes, str]:
+    def request(
+        self, text: str, accept: str, default_graphs: Sequence[str], named_graphs: Sequence[str]
+    ) -> tuple[bytes, str]:
         """POST a query per the SPARQL 1.1 Protocol: the response body and its media type."""
         from SPARQLWrapper import POST, SPARQLWrapper
         from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
@@ -178,8 +205,9 @@ def bnode_label(match: re.Match) -> bytes:
 def ask_answer(solutions: ox.QuerySolutions) -> ox.QueryBoolean:
     """The boolean of an ASK answered as a table, as Virtuoso 7 does: a row holding 1 for true, no row for false."""
     value = any(term is not None and term.value in ("1", "true") for row in solutions for term in row)
-    return ox.parse_query_results(b'{"head": {}, "boolean": %s}' % (b"true" if value else b"false"),
-                                  format=ox.QueryResultsFormat.JSON)
+    return ox.parse_query_results(
+        b'{"head": {}, "boolean": %s}' % (b"true" if value else b"false"), format=ox.QueryResultsFormat.JSON
+    )
 
 
 def bind(text: str, bindings: Mapping[str, ox.Term]) -> str:
@@ -189,7 +217,7 @@ def bind(text: str, bindings: Mapping[str, ox.Term]) -> str:
         raise ValueError("a query with bound variables needs a WHERE clause")
     names = " ".join(f"?{name}" for name in bindings)
     values = " ".join(str(term) for term in bindings.values())
-    return f"{text[:where.end()]} VALUES ({names}) {{ ({values}) }}{text[where.end():]}"
+    return f"{text[: where.end()]} VALUES ({names}) {{ ({values}) }}{text[where.end() :]}"
 
 
 def names_own_dataset(text: str) -> bool:
@@ -214,8 +242,9 @@ def expected_graphs(settings: Settings) -> dict[str, list[ox.Triple]]:
     """Every named graph a store must serve: the build's store file and the extra graphs, parsed."""
     graphs = by_graph(ox.parse(path=str(Path(settings.dist_dir) / STORE_FILE), format=ox.RdfFormat.N_QUADS))
     for iri, path in settings.extra_graphs:
-        graphs.setdefault(iri, []).extend(q.triple for q in ox.parse(path=str(path), format=rdf_format(path),
-                                                                       base_iri=iri))
+        graphs.setdefault(iri, []).extend(
+            q.triple for q in ox.parse(path=str(path), format=rdf_format(path), base_iri=iri)
+        )
     return graphs
 
 
@@ -229,8 +258,10 @@ def load_store(settings: Settings) -> ox.Store:
 def sources(settings: Settings) -> list[list]:
     """What an on-disk store is loaded from: each file's graph, path, size and modification time."""
     files = [("", Path(settings.dist_dir) / STORE_FILE), *settings.extra_graphs]
-    return [[iri, str(Path(path).resolve()), Path(path).stat().st_size, Path(path).stat().st_mtime_ns]
-            for iri, path in files]
+    return [
+        [iri, str(Path(path).resolve()), Path(path).stat().st_size, Path(path).stat().st_mtime_ns]
+        for iri, path in files
+    ]
 
 
 def stamp(folder: Path) -> dict:

@@ -16,9 +16,9 @@ import math
 import random
 import shutil
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pycountry
 
@@ -28,11 +28,64 @@ from .settings import bundled
 # Copied unchanged: the shapes expect exactly the programme's six themes and fourteen topics.
 FIXED = ("themes.csv", "urban-agenda-topics.csv", "figures.csv")
 MAPPING = "sdg-mapping.csv"
-SYLLABLES = ("al", "ber", "ca", "dor", "el", "fen", "gar", "hal", "is", "jor", "ka", "lin", "mar", "nor",
-             "or", "pal", "quin", "ros", "sal", "tor", "ul", "val", "wen", "yar", "zan")
-WORDS = ("urban", "green", "mobility", "housing", "energy", "water", "circular", "digital", "heritage", "climate",
-         "innovation", "inclusion", "transport", "waste", "resilience", "tourism", "skills", "health", "air",
-         "procurement", "data", "port", "river", "coastal", "youth", "culture", "food", "smart", "planning")
+SYLLABLES = (
+    "al",
+    "ber",
+    "ca",
+    "dor",
+    "el",
+    "fen",
+    "gar",
+    "hal",
+    "is",
+    "jor",
+    "ka",
+    "lin",
+    "mar",
+    "nor",
+    "or",
+    "pal",
+    "quin",
+    "ros",
+    "sal",
+    "tor",
+    "ul",
+    "val",
+    "wen",
+    "yar",
+    "zan",
+)
+WORDS = (
+    "urban",
+    "green",
+    "mobility",
+    "housing",
+    "energy",
+    "water",
+    "circular",
+    "digital",
+    "heritage",
+    "climate",
+    "innovation",
+    "inclusion",
+    "transport",
+    "waste",
+    "resilience",
+    "tourism",
+    "skills",
+    "health",
+    "air",
+    "procurement",
+    "data",
+    "port",
+    "river",
+    "coastal",
+    "youth",
+    "culture",
+    "food",
+    "smart",
+    "planning",
+)
 CITY_TYPES = ("city",) * 17 + ("town", "district", "metropolitan-area")
 REGION_SHARE = 0.1
 MEMBERS_PER_PAIRING = 1.8
@@ -93,15 +146,17 @@ def member_pool(rng: random.Random, size: int, kind: str, start: int) -> list[Me
         label = f"{name} {number}"
         member_type = "region" if kind == "region" else rng.choice(CITY_TYPES)
         alt = (f"{name.upper()} {number}",) if number % 10 == 0 else ()
-        pool.append(Member(f"{name.lower()}-{number}-{country.alpha_2.lower()}", label, member_type,
-                           country.alpha_3, alt))
+        pool.append(
+            Member(f"{name.lower()}-{number}-{country.alpha_2.lower()}", label, member_type, country.alpha_3, alt)
+        )
     if kind != "region" and pool:
         pool[0].type = "consortium"
     return pool
 
 
-def pairings_of(rng: random.Random, pool: list[Member], n: int, kind: str, themes: dict[str, str],
-                taken: set[str]) -> Iterator[tuple[dict, list[Member]]]:
+def pairings_of(
+    rng: random.Random, pool: list[Member], n: int, kind: str, themes: dict[str, str], taken: set[str]
+) -> Iterator[tuple[dict, list[Member]]]:
     """n pairings (rows of pairings.csv) of members of the pool, with unique ids; each with its members."""
     made = 0
     while made < n:
@@ -117,11 +172,21 @@ def pairings_of(rng: random.Random, pool: list[Member], n: int, kind: str, theme
         title = phrase(rng, 4) if rng.random() < 0.5 else ""
         theme = rng.choice(sorted(themes))
         text = f"{phrase(rng, 12)}. {phrase(rng, 10)}."
-        yield {"id": pairing_id, "kind": kind, "side_a": ";".join(m.id for m in side_a),
-               "side_b": ";".join(m.id for m in side_b), "theme": theme, "case_title": title, "case_text": text,
-               "keywords": ";".join(sorted({rng.choice(WORDS) for _ in range(rng.randint(2, 5))})),
-               "source": f"{themes[theme]}; {title or 'in passing'}",
-               **quoted(f"{title} {text}" if title else text)}, chosen
+        yield (
+            {
+                "id": pairing_id,
+                "kind": kind,
+                "side_a": ";".join(m.id for m in side_a),
+                "side_b": ";".join(m.id for m in side_b),
+                "theme": theme,
+                "case_title": title,
+                "case_text": text,
+                "keywords": ";".join(sorted({rng.choice(WORDS) for _ in range(rng.randint(2, 5))})),
+                "source": f"{themes[theme]}; {title or 'in passing'}",
+                **quoted(f"{title} {text}" if title else text),
+            },
+            chosen,
+        )
 
 
 def generate(pairings: int, seed: int, themes: dict[str, str]) -> Synthetic:
@@ -142,14 +207,29 @@ def generate(pairings: int, seed: int, themes: dict[str, str]) -> Synthetic:
     for number, pairing in enumerate(out.pairings, start=1):
         if number % 2 == 0:
             description = f"{phrase(rng, 14)}."
-            out.actions.append({"id": f"action-{number}", "label": phrase(rng, 3), "pairing": pairing["id"],
-                                "kind": "pilot-project" if number % 6 == 0 else "action",
-                                "description": description, "source": pairing["source"], **quoted(description)})
+            out.actions.append(
+                {
+                    "id": f"action-{number}",
+                    "label": phrase(rng, 3),
+                    "pairing": pairing["id"],
+                    "kind": "pilot-project" if number % 6 == 0 else "action",
+                    "description": description,
+                    "source": pairing["source"],
+                    **quoted(description),
+                }
+            )
         if number % 3 == 0:
             label = f"{phrase(rng, 2)} association"
-            out.stakeholders.append({"id": f"stakeholder-{number}", "label": label,
-                                     "helix": rng.choice(HELIX_SECTORS), "pairing": pairing["id"],
-                                     "source": pairing["source"], **quoted(label)})
+            out.stakeholders.append(
+                {
+                    "id": f"stakeholder-{number}",
+                    "label": label,
+                    "helix": rng.choice(HELIX_SECTORS),
+                    "pairing": pairing["id"],
+                    "source": pairing["source"],
+                    **quoted(label),
+                }
+            )
     return out
 
 
@@ -157,16 +237,32 @@ def rows(synthetic: Synthetic) -> dict[str, Callable[[], Iterator[dict]]]:
     """The rows of each generated file, as column -> cell text."""
     source = "Synthetic data; in passing"
     return {
-        "countries.csv": lambda: ({"code": code, "alpha3": code}
-                                  for code in sorted({m.country for m in synthetic.members})),
-        "members.csv": lambda: ({"id": m.id, "label": m.label, "alt_labels": ";".join(m.alt_labels),
-                                 "type": m.type, "country": m.country, "source": source, **quoted(m.label)}
-                                for m in synthetic.members),
+        "countries.csv": lambda: (
+            {"code": code, "alpha3": code} for code in sorted({m.country for m in synthetic.members})
+        ),
+        "members.csv": lambda: (
+            {
+                "id": m.id,
+                "label": m.label,
+                "alt_labels": ";".join(m.alt_labels),
+                "type": m.type,
+                "country": m.country,
+                "source": source,
+                **quoted(m.label),
+            }
+            for m in synthetic.members
+        ),
         "pairings.csv": lambda: iter(synthetic.pairings),
         "actions.csv": lambda: iter(synthetic.actions),
         "stakeholders.csv": lambda: iter(synthetic.stakeholders),
-        "places.csv": lambda: ({"member": m.id, "match": "not-a-place" if m.type == "consortium" else "unresolved",
-                                "note": "a synthetic member: no GeoNames feature"} for m in synthetic.members),
+        "places.csv": lambda: (
+            {
+                "member": m.id,
+                "match": "not-a-place" if m.type == "consortium" else "unresolved",
+                "note": "a synthetic member: no GeoNames feature",
+            }
+            for m in synthetic.members
+        ),
     }
 
 
@@ -198,6 +294,8 @@ def synth_command(pairings: int, out: Path, seed: int) -> int:
     except ValueError as exc:
         print(f"iuckg synth: {exc}", file=sys.stderr)
         return 2
-    print(f"{out}: {len(synthetic.pairings)} pairings, {len(synthetic.members)} members, "
-          f"{len(synthetic.actions)} actions, {len(synthetic.stakeholders)} stakeholders")
+    print(
+        f"{out}: {len(synthetic.pairings)} pairings, {len(synthetic.members)} members, "
+        f"{len(synthetic.actions)} actions, {len(synthetic.stakeholders)} stakeholders"
+    )
     return 0

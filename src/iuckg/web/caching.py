@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, fields
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, Response, request
@@ -23,10 +23,22 @@ from . import conneg
 
 PACKAGE = Path(__file__).resolve().parents[1]
 # Every text format the server answers in is worth compressing.
-COMPRESSED_TYPES = sorted({f.media_type for f in conneg.FORMATS.values()}
-                          | {"text/css", "text/plain", "application/xml", "application/n-quads", "text/javascript",
-                             "application/javascript", "application/json", "image/svg+xml", "text/csv",
-                             "application/x-suggestions+json", "application/opensearchdescription+xml"})
+COMPRESSED_TYPES = sorted(
+    {f.media_type for f in conneg.FORMATS.values()}
+    | {
+        "text/css",
+        "text/plain",
+        "application/xml",
+        "application/n-quads",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+        "text/csv",
+        "application/x-suggestions+json",
+        "application/opensearchdescription+xml",
+    }
+)
 READS = ("GET", "HEAD")
 # Request headers that make a request conditional (or partial), which make_conditional evaluates.
 CONDITIONAL = {"if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "if-range", "range"}
@@ -62,14 +74,19 @@ def version_of(settings: Settings) -> Version:
     for path in files:
         digest.update(path.read_bytes())
     newest = max(path.stat().st_mtime for path in files)
-    return Version(digest.hexdigest(), datetime.fromtimestamp(int(newest), tz=timezone.utc))
+    return Version(digest.hexdigest(), datetime.fromtimestamp(int(newest), tz=UTC))
 
 
 def entity_tag(version: Version, response: Response) -> str:
     """The entity tag of a response to the current request."""
     varying = sorted(h.lower() for h in response.vary if h.lower() not in SHOWN_BY_MEDIA_TYPE)
-    key = [version.digest, request.path, repr(by_name(request.args.items(multi=True))), response.content_type or "",
-           *(f"{h}: {request.headers.get(h, '')}" for h in varying)]
+    key = [
+        version.digest,
+        request.path,
+        repr(by_name(request.args.items(multi=True))),
+        response.content_type or "",
+        *(f"{h}: {request.headers.get(h, '')}" for h in varying),
+    ]
     return hashlib.sha256("\n".join(key).encode()).hexdigest()[:32]
 
 

@@ -15,11 +15,13 @@ from typing import Any
 import pyoxigraph as ox
 
 from ..namespaces import SDGO
-from .state import Published
 from .queries import PREFIXES
+from .state import Published
 
 # Per thematic stream: pairings and their cities and regions in the graph, and the brochure's own figure.
-THEME_FIGURES = PREFIXES + """
+THEME_FIGURES = (
+    PREFIXES
+    + """
 SELECT ?class ?theme ?hasMember ?citiesAndRegions ?item ?label ?figure
        (COUNT(DISTINCT ?pairing) AS ?pairings) (COUNT(DISTINCT ?member) AS ?members) WHERE {
   ?item a ?class ; skos:prefLabel ?label .
@@ -28,19 +30,25 @@ SELECT ?class ?theme ?hasMember ?citiesAndRegions ?item ?label ?figure
 }
 GROUP BY ?class ?theme ?hasMember ?citiesAndRegions ?item ?label ?figure
 """
+)
 
 # Per country: the pairings a city or region of it is in, and whether it is an EU Member State.
-COUNTRY_FIGURES = PREFIXES + """
+COUNTRY_FIGURES = (
+    PREFIXES
+    + """
 SELECT ?hasMember ?country ?euMemberState ?item ?label ?eu (COUNT(DISTINCT ?pairing) AS ?n) WHERE {
   ?pairing ?hasMember ?member . ?member ?country ?item . ?item rdfs:label ?label .
   OPTIONAL { ?item ?euMemberState ?eu }
 }
 GROUP BY ?hasMember ?country ?euMemberState ?item ?label ?eu
 """
+)
 
 # Per SDG goal: the pairings aligned to it or to one of its targets (over every graph: the goals are in
 # the SDG graph, the alignments in the data graph).
-SDG_FIGURES = PREFIXES + """
+SDG_FIGURES = (
+    PREFIXES
+    + """
 SELECT ?class ?alignment ?alignedTo ?item (MIN(?name) AS ?title) (COUNT(DISTINCT ?pairing) AS ?n) WHERE {
   ?item a ?class ; skos:prefLabel ?label . FILTER (lang(?label) = "en")
   OPTIONAL { ?item skos:altLabel ?short . FILTER (lang(?short) = "en") }
@@ -49,15 +57,19 @@ SELECT ?class ?alignment ?alignedTo ?item (MIN(?name) AS ?title) (COUNT(DISTINCT
 }
 GROUP BY ?class ?alignment ?alignedTo ?item
 """
+)
 
 # Per Urban Agenda topic: the pairings aligned to it (not the thematic streams linked to it).
-TOPIC_FIGURES = PREFIXES + """
+TOPIC_FIGURES = (
+    PREFIXES
+    + """
 SELECT ?class ?alignment ?alignedTo ?item ?label (COUNT(DISTINCT ?pairing) AS ?n) WHERE {
   ?item a ?class ; skos:prefLabel ?label .
   OPTIONAL { ?pairing ?alignment ?a . ?a ?alignedTo ?item }
 }
 GROUP BY ?class ?alignment ?alignedTo ?item ?label
 """
+)
 
 PAIRINGS = ("{n} pairing", "{n} pairings")
 PAIRINGS_IN_GRAPH = ("{n} pairing in the graph", "{n} pairings in the graph")
@@ -111,9 +123,16 @@ class Chart:
         for bar in self.bars:
             lines = [(text, y + LINE * (i + 1) - 4) for i, text in enumerate(bar.lines)]
             top = y + LINE * len(lines) + 3
-            rects = [{"y": top + s * (BAR + 3), "text_y": top + s * (BAR + 3) + BAR - 6,
-                      "length": round(100 * n / self.largest, 2), "pattern": s, "text": self.say(s, n)}
-                     for s, n in enumerate(bar.values)]
+            rects = [
+                {
+                    "y": top + s * (BAR + 3),
+                    "text_y": top + s * (BAR + 3) + BAR - 6,
+                    "length": round(100 * n / self.largest, 2),
+                    "pattern": s,
+                    "text": self.say(s, n),
+                }
+                for s, n in enumerate(bar.values)
+            ]
             laid.append({"bar": bar, "lines": lines, "rects": rects})
             y = top + len(rects) * (BAR + 3) + ROW_GAP
         return laid
@@ -149,61 +168,129 @@ def one_per_item(pub: Published, rows, label: str, values: Callable[[Any], list[
 def theme_chart(pub: Published) -> Chart:
     """Pairings and their cities and regions per thematic stream, beside the brochure's figure."""
     t = pub.term
-    rows = pub.query(THEME_FIGURES, graph="data", **{
-        "class": t("ThematicStream"), "theme": t("theme"), "hasMember": t("hasMember"),
-        "citiesAndRegions": t("citiesAndRegions")})
+    rows = pub.query(
+        THEME_FIGURES,
+        graph="data",
+        **{
+            "class": t("ThematicStream"),
+            "theme": t("theme"),
+            "hasMember": t("hasMember"),
+            "citiesAndRegions": t("citiesAndRegions"),
+        },
+    )
     return Chart(
-        "themes", "Pairings per thematic stream",
+        "themes",
+        "Pairings per thematic stream",
         "What the graph holds of each stream (the pairings the brochure describes, and their cities and "
-        "regions) beside the brochure's own count of the cities and regions of the stream.", "Thematic stream",
-        [PAIRINGS_IN_GRAPH, ("{n} city or region in the graph", "{n} cities and regions in the graph"),
-         ("{n} city or region in the programme (the brochure)",
-          "{n} cities and regions in the programme (the brochure)")],
+        "regions) beside the brochure's own count of the cities and regions of the stream.",
+        "Thematic stream",
+        [
+            PAIRINGS_IN_GRAPH,
+            ("{n} city or region in the graph", "{n} cities and regions in the graph"),
+            (
+                "{n} city or region in the programme (the brochure)",
+                "{n} cities and regions in the programme (the brochure)",
+            ),
+        ],
         ["Pairings in the graph", "Cities and regions in the graph", "Cities and regions in the programme"],
-        one_per_item(pub, rows, "label", lambda r: [int(r["pairings"].value), int(r["members"].value),
-                                                    int(r["figure"].value) if r["figure"] else 0]))
+        one_per_item(
+            pub,
+            rows,
+            "label",
+            lambda r: [int(r["pairings"].value), int(r["members"].value), int(r["figure"].value) if r["figure"] else 0],
+        ),
+    )
 
 
 def country_charts(pub: Published) -> list[Chart]:
     """Pairings per country: the EU side and the partner side, when the graph says which countries are
     EU Member States (iuc:euMemberState), else one chart of every country."""
     t = pub.term
-    rows = list(pub.query(COUNTRY_FIGURES, graph="data", hasMember=t("hasMember"), country=t("country"),
-                          euMemberState=t("euMemberState")))
-    bars = {r["item"].value: (Bar(r["label"].value, href(pub, r["item"].value), [int(r["n"].value)]),
-                              r["eu"].value in ("true", "1") if r["eu"] is not None else None) for r in rows}
+    rows = list(
+        pub.query(
+            COUNTRY_FIGURES,
+            graph="data",
+            hasMember=t("hasMember"),
+            country=t("country"),
+            euMemberState=t("euMemberState"),
+        )
+    )
+    bars = {
+        r["item"].value: (
+            Bar(r["label"].value, href(pub, r["item"].value), [int(r["n"].value)]),
+            r["eu"].value in ("true", "1") if r["eu"] is not None else None,
+        )
+        for r in rows
+    }
     series, columns = [PAIRINGS], ["Pairings"]
     if all(eu is None for _, eu in bars.values()):
-        return [Chart("countries", "Pairings per country", "The pairings a city or region of the country is in.",
-                      "Country", series, columns, [bar for bar, _ in bars.values()], "/countries?sort=pairings&desc=1")]
-    sides = [("eu", "The EU side: pairings per EU Member State", True, "EU"),
-             ("partners", "The partner side: pairings per partner country", False, "partner"),
-             ("unstated", "Pairings per country the graph does not say is in the EU or not", None, "unknown")]
-    return [Chart(f"countries-{key}", title, "The pairings a city or region of the country is in.", "Country",
-                  series, columns,
-                  [bar for bar, eu in bars.values() if eu is flag], f"/countries?side={side}&sort=pairings&desc=1")
-            for key, title, flag, side in sides if any(eu is flag for _, eu in bars.values())]
+        return [
+            Chart(
+                "countries",
+                "Pairings per country",
+                "The pairings a city or region of the country is in.",
+                "Country",
+                series,
+                columns,
+                [bar for bar, _ in bars.values()],
+                "/countries?sort=pairings&desc=1",
+            )
+        ]
+    sides = [
+        ("eu", "The EU side: pairings per EU Member State", True, "EU"),
+        ("partners", "The partner side: pairings per partner country", False, "partner"),
+        ("unstated", "Pairings per country the graph does not say is in the EU or not", None, "unknown"),
+    ]
+    return [
+        Chart(
+            f"countries-{key}",
+            title,
+            "The pairings a city or region of the country is in.",
+            "Country",
+            series,
+            columns,
+            [bar for bar, eu in bars.values() if eu is flag],
+            f"/countries?side={side}&sort=pairings&desc=1",
+        )
+        for key, title, flag, side in sides
+        if any(eu is flag for _, eu in bars.values())
+    ]
 
 
 def sdg_chart(pub: Published) -> Chart:
     """Pairings per Sustainable Development Goal, through their (derived) alignments."""
     t = pub.term
-    rows = pub.query(SDG_FIGURES, **{"class": ox.NamedNode(str(SDGO.Goal)), "alignment": t("alignment"),
-                                     "alignedTo": t("alignedTo")})
-    return Chart("sdgs", "Pairings per Sustainable Development Goal",
-                 "Derived by the curators' mapping: the pairings aligned to the goal or to one of its targets.",
-                 "Goal",
-                 [PAIRINGS], ["Pairings"], one_per_item(pub, rows, "title", lambda r: [int(r["n"].value)]))
+    rows = pub.query(
+        SDG_FIGURES, **{"class": ox.NamedNode(str(SDGO.Goal)), "alignment": t("alignment"), "alignedTo": t("alignedTo")}
+    )
+    return Chart(
+        "sdgs",
+        "Pairings per Sustainable Development Goal",
+        "Derived by the curators' mapping: the pairings aligned to the goal or to one of its targets.",
+        "Goal",
+        [PAIRINGS],
+        ["Pairings"],
+        one_per_item(pub, rows, "title", lambda r: [int(r["n"].value)]),
+    )
 
 
 def topic_chart(pub: Published) -> Chart:
     """Pairings per topic of the Urban Agenda for the EU, through their (derived) alignments."""
     t = pub.term
-    rows = pub.query(TOPIC_FIGURES, graph="data", **{"class": t("UrbanAgendaTopic"), "alignment": t("alignment"),
-                                                     "alignedTo": t("alignedTo")})
-    return Chart("topics", "Pairings per Urban Agenda topic",
-                 "Derived by the curators' mapping: the pairings aligned to the topic.", "Topic",
-                 [PAIRINGS], ["Pairings"], one_per_item(pub, rows, "label", lambda r: [int(r["n"].value)]))
+    rows = pub.query(
+        TOPIC_FIGURES,
+        graph="data",
+        **{"class": t("UrbanAgendaTopic"), "alignment": t("alignment"), "alignedTo": t("alignedTo")},
+    )
+    return Chart(
+        "topics",
+        "Pairings per Urban Agenda topic",
+        "Derived by the curators' mapping: the pairings aligned to the topic.",
+        "Topic",
+        [PAIRINGS],
+        ["Pairings"],
+        one_per_item(pub, rows, "label", lambda r: [int(r["n"].value)]),
+    )
 
 
 def figures(pub: Published) -> list[Chart]:

@@ -27,17 +27,20 @@ class Format:
     results: ox.QueryResultsFormat | None = None
 
 
-FORMATS: dict[str, Format] = {f.key: f for f in (
-    Format("html", "text/html", "html", "HTML"),
-    Format("turtle", "text/turtle", "ttl", "Turtle", rdf=ox.RdfFormat.TURTLE),
-    Format("ntriples", "application/n-triples", "nt", "N-Triples", rdf=ox.RdfFormat.N_TRIPLES),
-    Format("rdfxml", "application/rdf+xml", "rdf", "RDF/XML", rdf=ox.RdfFormat.RDF_XML),
-    Format("jsonld", "application/ld+json", "jsonld", "JSON-LD", rdf=ox.RdfFormat.JSON_LD),
-    Format("json", "application/sparql-results+json", "srj", "SPARQL JSON", results=ox.QueryResultsFormat.JSON),
-    Format("xml", "application/sparql-results+xml", "srx", "SPARQL XML", results=ox.QueryResultsFormat.XML),
-    Format("csv", "text/csv", "csv", "CSV", results=ox.QueryResultsFormat.CSV),
-    Format("tsv", "text/tab-separated-values", "tsv", "TSV", results=ox.QueryResultsFormat.TSV),
-)}
+FORMATS: dict[str, Format] = {
+    f.key: f
+    for f in (
+        Format("html", "text/html", "html", "HTML"),
+        Format("turtle", "text/turtle", "ttl", "Turtle", rdf=ox.RdfFormat.TURTLE),
+        Format("ntriples", "application/n-triples", "nt", "N-Triples", rdf=ox.RdfFormat.N_TRIPLES),
+        Format("rdfxml", "application/rdf+xml", "rdf", "RDF/XML", rdf=ox.RdfFormat.RDF_XML),
+        Format("jsonld", "application/ld+json", "jsonld", "JSON-LD", rdf=ox.RdfFormat.JSON_LD),
+        Format("json", "application/sparql-results+json", "srj", "SPARQL JSON", results=ox.QueryResultsFormat.JSON),
+        Format("xml", "application/sparql-results+xml", "srx", "SPARQL XML", results=ox.QueryResultsFormat.XML),
+        Format("csv", "text/csv", "csv", "CSV", results=ox.QueryResultsFormat.CSV),
+        Format("tsv", "text/tab-separated-values", "tsv", "TSV", results=ox.QueryResultsFormat.TSV),
+    )
+}
 
 # Media types clients send that mean one of ours.
 ALIASES = {
@@ -80,8 +83,11 @@ def choose(request: Request, offered: tuple[str, ...], extension: str | None = N
         return FORMATS[key]
     key = by_accept(request.headers.get("Accept", ""), offered)
     if key is None:
-        abort(406, f"none of the media types in Accept are offered here; try one of: "
-                   f"{', '.join(FORMATS[k].media_type for k in offered)}")
+        abort(
+            406,
+            f"none of the media types in Accept are offered here; try one of: "
+            f"{', '.join(FORMATS[k].media_type for k in offered)}",
+        )
     return FORMATS[key]
 
 

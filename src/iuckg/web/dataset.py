@@ -18,8 +18,8 @@ from ..namespaces import IANA, SCHEMA, catalogue_iri, dataset_iri
 from . import conneg
 from .examples import examples
 from .geography import landing_map
-from .state import Published, published
 from .rdfio import rdf_response
+from .state import Published, published
 
 bp = Blueprint("dataset", __name__)
 
@@ -53,12 +53,19 @@ def overview(pub: Published) -> dict:
     eu = pub.index.page(LISTS["countries"], {"side": ["EU"]}, "label", False, 0, 1).total
 
     def items(facet: str) -> list[dict]:
-        return [{"label": row["label"], "n": row["n"], "href": f"/pairings?{urlencode({facet: row['value']})}"}
-                for row in facets[facet]]
+        return [
+            {"label": row["label"], "n": row["n"], "href": f"/pairings?{urlencode({facet: row['value']})}"}
+            for row in facets[facet]
+        ]
 
-    return {"total": total, "eu_countries": eu, "themes": items("theme"), "topics": items("topic"),
-            "sdgs": sorted(items("sdg"), key=lambda item: int(item["href"].rsplit("=", 1)[1])),
-            "countries": items("country")}
+    return {
+        "total": total,
+        "eu_countries": eu,
+        "themes": items("theme"),
+        "topics": items("topic"),
+        "sdgs": sorted(items("sdg"), key=lambda item: int(item["href"].rsplit("=", 1)[1])),
+        "countries": items("country"),
+    }
 
 
 def human_size(n: int) -> str:
@@ -94,22 +101,39 @@ def schema_dataset(pub: Published, triples: list[ox.Triple]) -> dict:
     period = index[one(ds, DCTERMS.temporal)]
     catalogue = index[str(catalogue_iri(pub.base))]
     return {
-        "@context": str(SCHEMA).rstrip("/"), "@type": "Dataset", "@id": str(dataset_iri(pub.minter)),
-        "name": one(ds, DCTERMS.title), "description": one(ds, DCTERMS.description), "url": pub.base,
+        "@context": str(SCHEMA).rstrip("/"),
+        "@type": "Dataset",
+        "@id": str(dataset_iri(pub.minter)),
+        "name": one(ds, DCTERMS.title),
+        "description": one(ds, DCTERMS.description),
+        "url": pub.base,
         "identifier": one(ds, DCTERMS.identifier),
         "keywords": sorted(k.value for k in ds[str(DCAT.keyword)]),
-        "license": one(index[one(ds, DCTERMS.license)], RDFS.seeAlso), "isAccessibleForFree": True,
-        "creator": agent, "publisher": agent,
-        "datePublished": one(ds, DCTERMS.issued), "dateModified": one(ds, DCTERMS.modified),
+        "license": one(index[one(ds, DCTERMS.license)], RDFS.seeAlso),
+        "isAccessibleForFree": True,
+        "creator": agent,
+        "publisher": agent,
+        "datePublished": one(ds, DCTERMS.issued),
+        "dateModified": one(ds, DCTERMS.modified),
         "temporalCoverage": f"{one(period, DCAT.startDate)}/{one(period, DCAT.endDate)}",
-        "spatialCoverage": [{"@type": "Place", "name": one(index[p.value], SKOS.prefLabel), "sameAs": p.value}
-                            for p in sorted(ds[str(DCTERMS.spatial)], key=lambda p: p.value)],
-        "distribution": [{"@type": "DataDownload", "name": one(index[d.value], DCTERMS.title),
-                          "contentUrl": one(index[d.value], DCAT.downloadURL),
-                          "encodingFormat": one(index[d.value], DCAT.mediaType).removeprefix(IANA)}
-                         for d in sorted(ds[str(DCAT.distribution)], key=lambda d: d.value)],
-        "includedInDataCatalog": {"@type": "DataCatalog", "name": one(catalogue, DCTERMS.title),
-                                  "url": str(catalogue_iri(pub.base))},
+        "spatialCoverage": [
+            {"@type": "Place", "name": one(index[p.value], SKOS.prefLabel), "sameAs": p.value}
+            for p in sorted(ds[str(DCTERMS.spatial)], key=lambda p: p.value)
+        ],
+        "distribution": [
+            {
+                "@type": "DataDownload",
+                "name": one(index[d.value], DCTERMS.title),
+                "contentUrl": one(index[d.value], DCAT.downloadURL),
+                "encodingFormat": one(index[d.value], DCAT.mediaType).removeprefix(IANA),
+            }
+            for d in sorted(ds[str(DCAT.distribution)], key=lambda d: d.value)
+        ],
+        "includedInDataCatalog": {
+            "@type": "DataCatalog",
+            "name": one(catalogue, DCTERMS.title),
+            "url": str(catalogue_iri(pub.base)),
+        },
     }
 
 
@@ -135,10 +159,20 @@ def landing():
     formats, links = format_links(VOID_PATH)
     schema = schema_dataset(pub, catalogue_triples(pub))
     html = render_template(
-        "landing.html", pub=pub, overview=pub.once(overview), world=landing_map(pub),
+        "landing.html",
+        pub=pub,
+        overview=pub.once(overview),
+        world=landing_map(pub),
         examples=[(e.title, "/sparql?" + urlencode({"query": e.query})) for e in examples(pub.base)],
-        dumps=downloads(pub), dump_path="/" + DUMP_PATH, void_path=VOID_PATH, catalogue_path=CATALOGUE_PATH,
-        sitemap_path=SITEMAP_PATH, formats=formats, licence=schema["license"], schema_jsonld=script_json(schema))
+        dumps=downloads(pub),
+        dump_path="/" + DUMP_PATH,
+        void_path=VOID_PATH,
+        catalogue_path=CATALOGUE_PATH,
+        sitemap_path=SITEMAP_PATH,
+        formats=formats,
+        licence=schema["license"],
+        schema_jsonld=script_json(schema),
+    )
     response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Vary"] = "Accept"
     response.headers["Link"] = links
@@ -173,5 +207,10 @@ def dump(filename: str):
     if filename not in DUMP_FILES:
         abort(404, f"no dump named {filename!r}; dumps: {', '.join(DUMP_FILES)}")
     # streamed from the file (a dump of 10,000 pairings is hundreds of MB), with Range requests
-    return send_from_directory(Path(published().settings.dist_dir).resolve(), filename,
-                               mimetype=DUMP_FILES[filename], conditional=True, etag=False)
+    return send_from_directory(
+        Path(published().settings.dist_dir).resolve(),
+        filename,
+        mimetype=DUMP_FILES[filename],
+        conditional=True,
+        etag=False,
+    )

@@ -14,23 +14,40 @@ from ..collation import sort_key as uca
 from ..namespaces import GEO, OA, PREFIXES, SCHEMA, SH, href_of
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-LABELS = ("http://www.w3.org/2000/01/rdf-schema#label",
-          "http://www.w3.org/2004/02/skos/core#prefLabel",
-          "http://purl.org/dc/terms/title",
-          "http://xmlns.com/foaf/0.1/name",
-          "http://www.w3.org/2006/vcard/ns#fn")
-DESCRIPTIONS = ("http://purl.org/dc/terms/description",
-                "http://www.w3.org/2004/02/skos/core#definition",
-                "http://www.w3.org/2000/01/rdf-schema#comment")
-SAME_AS = ("http://www.w3.org/2002/07/owl#sameAs", "http://www.w3.org/2004/02/skos/core#exactMatch",
-           "http://www.w3.org/2004/02/skos/core#closeMatch")
+LABELS = (
+    "http://www.w3.org/2000/01/rdf-schema#label",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+    "http://purl.org/dc/terms/title",
+    "http://xmlns.com/foaf/0.1/name",
+    "http://www.w3.org/2006/vcard/ns#fn",
+)
+DESCRIPTIONS = (
+    "http://purl.org/dc/terms/description",
+    "http://www.w3.org/2004/02/skos/core#definition",
+    "http://www.w3.org/2000/01/rdf-schema#comment",
+)
+SAME_AS = (
+    "http://www.w3.org/2002/07/owl#sameAs",
+    "http://www.w3.org/2004/02/skos/core#exactMatch",
+    "http://www.w3.org/2004/02/skos/core#closeMatch",
+)
 # schema.org types for the embedded JSON-LD, by iuc class local name.
 SCHEMA_TYPES = {
-    "City": "City", "Town": "Place", "District": "Place", "MetropolitanArea": "AdministrativeArea",
-    "Region": "AdministrativeArea", "Consortium": "Organization", "Country": "Country",
-    "CityPairing": "Project", "RegionPairing": "Project", "Action": "Project",
-    "PilotProject": "Project", "CaseStudy": "CreativeWork", "Stakeholder": "Organization",
-    "ActionPlan": "CreativeWork", "Programme": "Project",
+    "City": "City",
+    "Town": "Place",
+    "District": "Place",
+    "MetropolitanArea": "AdministrativeArea",
+    "Region": "AdministrativeArea",
+    "Consortium": "Organization",
+    "Country": "Country",
+    "CityPairing": "Project",
+    "RegionPairing": "Project",
+    "Action": "Project",
+    "PilotProject": "Project",
+    "CaseStudy": "CreativeWork",
+    "Stakeholder": "Organization",
+    "ActionPlan": "CreativeWork",
+    "Programme": "Project",
 }
 # What a page marks as the curators' judgement rather than the brochure's: resources of these iuc
 # classes, and a property of a resource that has an iuc:EditorialReading at {resource}/reading/{property}.
@@ -47,8 +64,14 @@ SHAPES_PATH = "shapes/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 # How a property or class without a label of its own is named on a page, by local name; other local
 # names are split at their capitals ("sameAs" -> "same as").
-LOCAL_NAMES = {"lat": "latitude", "long": "longitude", "prefLabel": "preferred label", "altLabel": "other label",
-               "label": "label", "seeAlso": "see also"}
+LOCAL_NAMES = {
+    "lat": "latitude",
+    "long": "longitude",
+    "prefLabel": "preferred label",
+    "altLabel": "other label",
+    "label": "label",
+    "seeAlso": "see also",
+}
 # A page lists at most this many resources that link to it by one property (a theme of 10,000
 # pairings is linked from thousands); a link to a SPARQL query lists them all.
 MAX_REFERENCES = 100
@@ -141,11 +164,10 @@ class Labels:
 
 def compact(iri: str, base: str) -> str:
     """A prefixed name for an IRI of a known namespace, else the IRI."""
-    namespaces = {"iuc": base + "def/iuc#", "id": base + "id/",
-                  **{k: str(v) for k, v in PREFIXES.items()}}
+    namespaces = {"iuc": base + "def/iuc#", "id": base + "id/", **{k: str(v) for k, v in PREFIXES.items()}}
     for prefix, ns in sorted(namespaces.items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
+            return f"{prefix}:{iri[len(ns) :]}"
     return iri
 
 
@@ -204,8 +226,11 @@ def shown(triples: list[ox.Triple], base: str) -> list[ox.Triple]:
 
     def hidden(term) -> bool:
         """Whether a term is a blank node or a shape."""
-        return isinstance(term, ox.BlankNode) or isinstance(term, ox.NamedNode) and (
-            term.value in shapes or term.value.startswith(base + SHAPES_PATH))
+        return (
+            isinstance(term, ox.BlankNode)
+            or isinstance(term, ox.NamedNode)
+            and (term.value in shapes or term.value.startswith(base + SHAPES_PATH))
+        )
 
     return [t for t in triples if not (hidden(t.subject) or hidden(t.object) or t.predicate.value.startswith(SHACL))]
 
@@ -213,7 +238,8 @@ def shown(triples: list[ox.Triple], base: str) -> list[ox.Triple]:
 def page_of(iri: str, triples: list[ox.Triple], languages: list[str], base: str) -> Page:
     """Build the page of a resource from its description (what people see of it: see `shown`)."""
     shape = iri.startswith(base + SHAPES_PATH) or any(
-        t.subject.value == iri and t.predicate.value == RDF_TYPE and t.object.value.startswith(SHACL) for t in triples)
+        t.subject.value == iri and t.predicate.value == RDF_TYPE and t.object.value.startswith(SHACL) for t in triples
+    )
     triples = shown(triples, base)
     labels = Labels(triples, languages, base)
     outgoing: dict[str, list] = defaultdict(list)
@@ -230,9 +256,11 @@ def page_of(iri: str, triples: list[ox.Triple], languages: list[str], base: str)
     editorial_properties = read_properties(iri, incoming, classes, iuc)
 
     label = f"SHACL shape {iri.rstrip('/').rsplit('/', 1)[-1]}" if shape else labels.of(iri)
-    descriptions = {t.object.language or "": t.object.value for t in triples
-                    if t.subject.value == iri and t.predicate.value in DESCRIPTIONS
-                    and isinstance(t.object, ox.Literal)}
+    descriptions = {
+        t.object.language or "": t.object.value
+        for t in triples
+        if t.subject.value == iri and t.predicate.value in DESCRIPTIONS and isinstance(t.object, ox.Literal)
+    }
     description = labels.pick(descriptions)
     # the heading and the description are not repeated in the table
     repeated = {**{p: label for p in LABELS}, **{p: description for p in DESCRIPTIONS}}
@@ -242,23 +270,41 @@ def page_of(iri: str, triples: list[ox.Triple], languages: list[str], base: str)
         for predicate, terms in by_predicate.items():
             if predicate in skip:
                 continue
-            values = [v for v in (value_of(term, labels, base) for term in terms)
-                      if v.href or v.text != repeated.get(predicate)]
+            values = [
+                v
+                for v in (value_of(term, labels, base) for term in terms)
+                if v.href or v.text != repeated.get(predicate)
+            ]
             if not values:
                 continue
             values.sort(key=lambda v: (v.language not in (None, *languages[:1]), uca(v.text)))
-            result.append(Group(labels.of_term(predicate), predicate, href_of(predicate, base), values,
-                                editorial=predicate in editorial_properties))
+            result.append(
+                Group(
+                    labels.of_term(predicate),
+                    predicate,
+                    href_of(predicate, base),
+                    values,
+                    editorial=predicate in editorial_properties,
+                )
+            )
         return sorted(result, key=lambda g: uca(g.label))
 
-    quotes = sorted((value_of(s, labels, base) for s in incoming.get(str(OA.hasBody), [])
-                     if str(OA.Annotation) in classes[s.value]), key=lambda v: uca(v.text))
+    quotes = sorted(
+        (
+            value_of(s, labels, base)
+            for s in incoming.get(str(OA.hasBody), [])
+            if str(OA.Annotation) in classes[s.value]
+        ),
+        key=lambda v: uca(v.text),
+    )
     referenced_by = groups(incoming, skip=(str(OA.hasBody),))
     for group in referenced_by:
         if len(group.values) > MAX_REFERENCES:
             group.more, group.values = len(group.values) - MAX_REFERENCES, group.values[:MAX_REFERENCES]
-            group.more_query = (f"SELECT ?resource ?label WHERE {{ ?resource <{group.iri}> <{iri}> "
-                                f"OPTIONAL {{ ?resource <{LABELS[0]}> ?label }} }} ORDER BY ?label")
+            group.more_query = (
+                f"SELECT ?resource ?label WHERE {{ ?resource <{group.iri}> <{iri}> "
+                f"OPTIONAL {{ ?resource <{LABELS[0]}> ?label }} }} ORDER BY ?label"
+            )
 
     types: dict[str, Value] = {}
     for o in outgoing.get(RDF_TYPE, []):
@@ -268,20 +314,33 @@ def page_of(iri: str, triples: list[ox.Triple], languages: list[str], base: str)
             types.setdefault(name, Value(name, href_of(o.value, base), o.value, labels.language(o.value)))
     coordinates = coordinates_of(outgoing)
     return Page(
-        iri=iri, label=label, types=sorted(types.values(), key=lambda v: uca(v.text)), description=description,
-        properties=groups(outgoing, skip=(RDF_TYPE, EDITORIAL_NOTE, *PARTITIONS)), referenced_by=referenced_by,
-        coordinates=coordinates, schema_jsonld=schema_jsonld(iri, label, description, outgoing, coordinates),
-        quotes=quotes, editorial=any(iuc + name in classes[iri] for name in EDITORIAL_CLASSES),
-        noted=bool(outgoing.get(EDITORIAL_NOTE)), language=labels.language(iri) or "en",
-        classes=classes[iri], shape=shape)
+        iri=iri,
+        label=label,
+        types=sorted(types.values(), key=lambda v: uca(v.text)),
+        description=description,
+        properties=groups(outgoing, skip=(RDF_TYPE, EDITORIAL_NOTE, *PARTITIONS)),
+        referenced_by=referenced_by,
+        coordinates=coordinates,
+        schema_jsonld=schema_jsonld(iri, label, description, outgoing, coordinates),
+        quotes=quotes,
+        editorial=any(iuc + name in classes[iri] for name in EDITORIAL_CLASSES),
+        noted=bool(outgoing.get(EDITORIAL_NOTE)),
+        language=labels.language(iri) or "en",
+        classes=classes[iri],
+        shape=shape,
+    )
 
 
 def read_properties(iri: str, incoming: dict[str, list], classes: dict[str, set[str]], iuc: str) -> set[str]:
     """The properties of a resource whose values are the curators' reading: those of the editorial readings
     {iri}/reading/{property} that link to it."""
     prefix = iri + READING_PATH
-    return {iuc + s.value[len(prefix):] for subjects in incoming.values() for s in subjects
-            if s.value.startswith(prefix) and iuc + "EditorialReading" in classes[s.value]}
+    return {
+        iuc + s.value[len(prefix) :]
+        for subjects in incoming.values()
+        for s in subjects
+        if s.value.startswith(prefix) and iuc + "EditorialReading" in classes[s.value]
+    }
 
 
 def coordinates_of(outgoing: dict[str, list]) -> tuple[float, float] | None:
@@ -295,8 +354,9 @@ def coordinates_of(outgoing: dict[str, list]) -> tuple[float, float] | None:
         return None
 
 
-def schema_jsonld(iri: str, label: str, description: str | None, outgoing: dict[str, list],
-                  coordinates: tuple[float, float] | None) -> str:
+def schema_jsonld(
+    iri: str, label: str, description: str | None, outgoing: dict[str, list], coordinates: tuple[float, float] | None
+) -> str:
     """schema.org JSON-LD of a resource, for search engines; safe to embed in a script tag."""
     local_types = [t.value.rsplit("#", 1)[-1] for t in outgoing.get(RDF_TYPE, [])]
     schema_type = next((SCHEMA_TYPES[t] for t in local_types if t in SCHEMA_TYPES), "Thing")

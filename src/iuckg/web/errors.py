@@ -24,10 +24,14 @@ def handle_http_error(exc: HTTPException):
     message = exc.description or exc.name
     kept = {name: value for name, value in exc.get_headers() if name in KEPT_HEADERS}
     if wants_html():
-        return (render_template("error.html", code=exc.code, name=exc.name, message=message,
-                                suggestions=suggestions(exc.code)), exc.code, kept)
-    return (f"{exc.code} {exc.name}: {message}\n", exc.code,
-            {"Content-Type": "text/plain; charset=utf-8", **kept})
+        return (
+            render_template(
+                "error.html", code=exc.code, name=exc.name, message=message, suggestions=suggestions(exc.code)
+            ),
+            exc.code,
+            kept,
+        )
+    return (f"{exc.code} {exc.name}: {message}\n", exc.code, {"Content-Type": "text/plain; charset=utf-8", **kept})
 
 
 def suggestions(code: int | None) -> list[dict]:

@@ -36,10 +36,18 @@ from ..settings import Settings
 from ..store import Backend, StoreError, open_backend
 
 _BACKEND: Backend | None = None
-RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
-                  "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
-GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-                 "rdfxml": ox.RdfFormat.RDF_XML, "jsonld": ox.RdfFormat.JSON_LD}
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
 TABLE = "table"  # the answer as a bounded table of terms, for the HTML editor
 CELL_CHARS = 1_000  # longest text of one cell of a table; longer literals are cut with "…"
 XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
@@ -166,8 +174,13 @@ def evaluate(job: Job) -> tuple[str, bytes | Table | bool]:
     if job.guard:
         names_dataset = check_query(job.query, job.local_graphs, job.base).names_dataset
     try:
-        result = _BACKEND.query(job.query, default_graphs=job.default_graphs, named_graphs=job.named_graphs,
-                                base_iri=job.base, names_dataset=names_dataset)
+        result = _BACKEND.query(
+            job.query,
+            default_graphs=job.default_graphs,
+            named_graphs=job.named_graphs,
+            base_iri=job.base,
+            names_dataset=names_dataset,
+        )
         if isinstance(result, ox.QueryBoolean):
             if job.results_format == TABLE:
                 return "boolean", bool(result)
@@ -223,8 +236,12 @@ class Evaluator:
 
     def new_pool(self) -> ProcessPool:
         """A pool of the settings' share of query workers."""
-        return ProcessPool(max_workers=self.settings.worker_share("query_workers"), initializer=open_worker,
-                           initargs=(self.settings,), context=worker_context())
+        return ProcessPool(
+            max_workers=self.settings.worker_share("query_workers"),
+            initializer=open_worker,
+            initargs=(self.settings,),
+            context=worker_context(),
+        )
 
     def schedule(self, function, args: tuple = ()):
         """The future of a call in a worker (`evaluate` of a job); a pool that broke (its workers cannot start) is
@@ -276,4 +293,3 @@ class Evaluator:
         """Stop the workers."""
         self.pool.stop()
         self.pool.join(timeout=5)
-

@@ -21,8 +21,8 @@ import os
 import pickle
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
 
 from a2wsgi.wsgi import build_environ
 from werkzeug.wsgi import FileWrapper
@@ -39,10 +39,18 @@ WATCHED = "/sparql"  # where requests run visitors' queries, which stop when the
 def plain(status: int, message: str) -> tuple[dict, dict]:
     """The two ASGI messages of a plain-text answer that closes the connection."""
     body = f"{status} {message}\n".encode()
-    return ({"type": "http.response.start", "status": status,
-             "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"),
-                         (b"content-length", str(len(body)).encode())]},
-            {"type": "http.response.body", "body": body})
+    return (
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"connection", b"close"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        },
+        {"type": "http.response.body", "body": body},
+    )
 
 
 class TooLarge(Exception):
@@ -52,8 +60,13 @@ class TooLarge(Exception):
 class Front:
     """ASGI front of a WSGI app with the settings' limits on headers, bodies and slow clients."""
 
-    def __init__(self, wsgi_app, settings: Settings, on_shutdown: Callable[[], None] | None = None,
-                 answers: Answers | None = None) -> None:
+    def __init__(
+        self,
+        wsgi_app,
+        settings: Settings,
+        on_shutdown: Callable[[], None] | None = None,
+        answers: Answers | None = None,
+    ) -> None:
         self.settings = settings
         self.app = wsgi_app
         self.answers = answers
@@ -83,7 +96,9 @@ class Front:
         try:
             body = await self.read_body(scope, receive) if has_body(scope) else b""
         except TimeoutError:
-            await self.answer(send, plain(408, f"the request body did not arrive within {self.settings.body_timeout:g} s"))
+            await self.answer(
+                send, plain(408, f"the request body did not arrive within {self.settings.body_timeout:g} s")
+            )
             return
         except TooLarge:
             await self.answer(send, plain(413, f"the request body is larger than {self.settings.max_body_bytes} bytes"))
@@ -105,8 +120,11 @@ class Front:
         environ = build_environ(scope, io.BytesIO(body))
         environ.update({"iuckg.started": started, "iuckg.gone": threading.Event(), "wsgi.file_wrapper": file_chunks})
         # only queries (on /sparql) look whether their client went away
-        watcher = asyncio.ensure_future(self.watch(receive, environ["iuckg.gone"])) if scope["path"].startswith(
-            WATCHED) else None
+        watcher = (
+            asyncio.ensure_future(self.watch(receive, environ["iuckg.gone"]))
+            if scope["path"].startswith(WATCHED)
+            else None
+        )
         try:
             await self.respond(environ, send, key)
         finally:
@@ -235,8 +253,10 @@ def has_body(scope: dict) -> bool:
 
 def kept_messages(answer: Answer, head_only: bool) -> list[dict]:
     """The ASGI messages of a kept answer (without its body for HEAD)."""
-    return [{"type": "http.response.start", "status": answer.status, "headers": list(answer.headers)},
-            {"type": "http.response.body", "body": b"" if head_only else answer.body}]
+    return [
+        {"type": "http.response.start", "status": answer.status, "headers": list(answer.headers)},
+        {"type": "http.response.body", "body": b"" if head_only else answer.body},
+    ]
 
 
 def file_chunks(file, buffer_size: int = FILE_CHUNK_BYTES) -> FileWrapper:

@@ -24,14 +24,16 @@ from urllib.parse import urlencode
 import pycountry
 
 from ..index import facet_value
-from .state import Published
 from .queries import PREFIXES
+from .state import Published
 
 # The Natural Earth outlines the map draws (and the approximate places are computed from).
 ATLAS = Path(__file__).resolve().parent / "static" / "vendor" / "world-atlas" / "countries-110m.json"
 
 # Every member of a pairing: label, kind, country (label and ISO alpha-3) and WGS84 coordinates.
-MAP_MEMBERS = PREFIXES + """
+MAP_MEMBERS = (
+    PREFIXES
+    + """
 PREFIX geo: <http://www.w3.org/2003/01/geo/wgs84_pos#>
 SELECT DISTINCT ?hasMember ?country ?member ?label ?type ?countryLabel ?code ?lat ?long WHERE {
   ?pairing ?hasMember ?member .
@@ -41,32 +43,45 @@ SELECT DISTINCT ?hasMember ?country ?member ?label ?type ?countryLabel ?code ?la
   OPTIONAL { ?member geo:lat ?lat ; geo:long ?long }
 }
 """
+)
 
 # Every pairing: label, thematic stream, and the members of each of its sides.
-MAP_PAIRINGS = PREFIXES + """
+MAP_PAIRINGS = (
+    PREFIXES
+    + """
 SELECT ?hasSide ?sideOrder ?sideMember ?theme ?pairing ?label ?order ?member ?stream WHERE {
   ?pairing ?hasSide ?side ; rdfs:label ?label .
   ?side ?sideOrder ?order ; ?sideMember ?member .
   OPTIONAL { ?pairing ?theme ?stream }
 }
 """
+)
 
 # The thematic streams, in the brochure's order (its section numbers), with its figure of cities and regions.
-THEMES = PREFIXES + """
+THEMES = (
+    PREFIXES
+    + """
 SELECT ?class ?citiesAndRegions ?theme ?label ?notation ?figure WHERE {
   ?theme a ?class ; skos:prefLabel ?label .
   OPTIONAL { ?theme skos:notation ?notation }
   OPTIONAL { ?theme ?citiesAndRegions ?figure }
 }
 """
+)
 
 # The labels of the ontology's classes (what kind of place a member is).
 CLASS_LABELS = PREFIXES + "SELECT ?class ?label WHERE { ?class a owl:Class ; rdfs:label ?label }"
 
 # Colours (Okabe & Ito's palette, told apart with colour blindness) and dash patterns (told apart
 # without colour) of the thematic streams, in order; a pairing with no stream is drawn grey and dotted.
-STYLES = (("#0072B2", ""), ("#D55E00", "7 3"), ("#009E73", "2 3"), ("#CC79A7", "9 3 2 3"),
-          ("#E69F00", "4 2"), ("#56B4E9", "12 4"))
+STYLES = (
+    ("#0072B2", ""),
+    ("#D55E00", "7 3"),
+    ("#009E73", "2 3"),
+    ("#CC79A7", "9 3 2 3"),
+    ("#E69F00", "4 2"),
+    ("#56B4E9", "12 4"),
+)
 UNSTREAMED = {"label": "No thematic stream", "href": None, "colour": "#666666", "dash": "1 3"}
 
 # Beyond this many pairings, the text beside the map of every pairing is their number per stream, with links
@@ -103,8 +118,7 @@ class Place:
         if self.lat is not None:
             return f"latitude {self.lat:g}, longitude {self.long:g} (GeoNames)"
         if self.outline is not None:
-            return (f"approximate: centre of {self.country}; the reference data has no coordinates "
-                    f"for this {self.kind}")
+            return f"approximate: centre of {self.country}; the reference data has no coordinates for this {self.kind}"
         return f"not on the map: no coordinates for this {self.kind} and no outline of its country"
 
     def as_json(self) -> dict:
@@ -134,8 +148,10 @@ def places(pub: Published) -> dict[str, Place]:
     """Every member of a pairing, by IRI, with its place."""
     t = pub.term
     kinds = {r["class"].value: r["label"].value for r in pub.query(CLASS_LABELS, graph="ontology")}
-    rows = sorted(pub.query(MAP_MEMBERS, graph="data", hasMember=t("hasMember"), country=t("country")),
-                  key=lambda r: tuple("" if v is None else v.value for v in r))
+    rows = sorted(
+        pub.query(MAP_MEMBERS, graph="data", hasMember=t("hasMember"), country=t("country")),
+        key=lambda r: tuple("" if v is None else v.value for v in r),
+    )
     found: dict[str, Place] = {}
     for r in rows:
         iri = r["member"].value
@@ -144,11 +160,15 @@ def places(pub: Published) -> dict[str, Place]:
         code = numeric_code(r["code"].value if r["code"] else None)
         has_point = r["lat"] is not None and r["long"] is not None
         found[iri] = Place(
-            iri=iri, label=r["label"].value, href=pub.path_of(iri),
+            iri=iri,
+            label=r["label"].value,
+            href=pub.path_of(iri),
             kind=kinds.get(r["type"].value, "place").lower() if r["type"] else "place",
             country=r["countryLabel"].value if r["countryLabel"] else None,
             outline=code if code in outlines() else None,
-            lat=float(r["lat"].value) if has_point else None, long=float(r["long"].value) if has_point else None)
+            lat=float(r["lat"].value) if has_point else None,
+            long=float(r["long"].value) if has_point else None,
+        )
     return found
 
 
@@ -159,28 +179,55 @@ def themes(pub: Published) -> list[dict]:
     found = {}
     for r in rows:
         number = r["notation"].value if r["notation"] else ""
-        found[r["theme"].value] = (int(number) if number.isdigit() else 1 << 30, r["label"].value,
-                                   int(r["figure"].value) if r["figure"] else None)
+        found[r["theme"].value] = (
+            int(number) if number.isdigit() else 1 << 30,
+            r["label"].value,
+            int(r["figure"].value) if r["figure"] else None,
+        )
     ordered = sorted(found.items(), key=lambda item: item[1][:2])
-    return [{"iri": iri, "label": label, "href": pub.path_of(iri), "figure": figure,
-             "colour": STYLES[i % len(STYLES)][0], "dash": STYLES[i % len(STYLES)][1]}
-            for i, (iri, (_, label, figure)) in enumerate(ordered)]
+    return [
+        {
+            "iri": iri,
+            "label": label,
+            "href": pub.path_of(iri),
+            "figure": figure,
+            "colour": STYLES[i % len(STYLES)][0],
+            "dash": STYLES[i % len(STYLES)][1],
+        }
+        for i, (iri, (_, label, figure)) in enumerate(ordered)
+    ]
 
 
 def map_index(pub: Published) -> dict:
     """The whole store as the maps see it: places, streams and pairings (with their sides' members)."""
     t = pub.term
     pairings: dict[str, dict] = {}
-    for r in pub.query(MAP_PAIRINGS, graph="data", hasSide=t("hasSide"), sideOrder=t("sideOrder"),
-                       sideMember=t("sideMember"), theme=t("theme")):
-        p = pairings.setdefault(r["pairing"].value, {"iri": r["pairing"].value, "label": r["label"].value,
-                                                     "href": pub.path_of(r["pairing"].value),
-                                                     "sides": {}, "streams": set()})
+    for r in pub.query(
+        MAP_PAIRINGS,
+        graph="data",
+        hasSide=t("hasSide"),
+        sideOrder=t("sideOrder"),
+        sideMember=t("sideMember"),
+        theme=t("theme"),
+    ):
+        p = pairings.setdefault(
+            r["pairing"].value,
+            {
+                "iri": r["pairing"].value,
+                "label": r["label"].value,
+                "href": pub.path_of(r["pairing"].value),
+                "sides": {},
+                "streams": set(),
+            },
+        )
         p["sides"].setdefault(int(r["order"].value), set()).add(r["member"].value)  # 1 or 2 (the shapes say)
         if r["stream"] is not None:
             p["streams"].add(r["stream"].value)
-    index = {"places": places(pub), "themes": themes(pub),
-             "pairings": dict(sorted(pairings.items(), key=lambda item: (item[1]["label"], item[0])))}
+    index = {
+        "places": places(pub),
+        "themes": themes(pub),
+        "pairings": dict(sorted(pairings.items(), key=lambda item: (item[1]["label"], item[0]))),
+    }
     every = list(index["pairings"].values())
     members = [m for p in every for order in sorted(p["sides"]) for m in sorted(p["sides"][order])]
     index["world"] = view(index, "landing", every, members, "")
@@ -188,36 +235,63 @@ def map_index(pub: Published) -> dict:
     return index
 
 
-def view(index: dict, mode: str, pairings: list[dict], members: list[str], description: str,
-         subject: dict | None = None) -> dict:
+def view(
+    index: dict, mode: str, pairings: list[dict], members: list[str], description: str, subject: dict | None = None
+) -> dict:
     """The data of one map: its pairings, the places they join (as map.js reads them, and as `Place`s:
     `shown`), the streams (legend) they are coloured by and, for the map of one pairing or member, its label
     and page (`subject`)."""
     by_iri = {th["iri"]: th for th in index["themes"]}
-    styles = [by_iri[min(s for s in p["streams"] if s in by_iri)] if p["streams"] & by_iri.keys() else UNSTREAMED
-              for p in pairings]
+    styles = [
+        by_iri[min(s for s in p["streams"] if s in by_iri)] if p["streams"] & by_iri.keys() else UNSTREAMED
+        for p in pairings
+    ]
     legend = [th for th in [*index["themes"], UNSTREAMED] if any(s is th for s in styles)]
     every = [index["places"][m] for m in dict.fromkeys(members) if m in index["places"]]  # those with a label
     shown = [p for p in every if p.placed]
     number = {p.iri: i for i, p in enumerate(shown)}
-    drawn = [{"label": p["label"], "href": p["href"], "theme": legend.index(style),
-              "sides": [[number[m] for m in sorted(p["sides"][side]) if m in number] for side in sorted(p["sides"])]}
-             for p, style in zip(pairings, styles, strict=True)]
-    return {"mode": mode, "description": description, "subject": subject,
-            "themes": [{"label": th["label"], "colour": th["colour"], "dash": th["dash"], "href": th["href"],
-                        "list": "/pairings?" + urlencode({"theme": facet_value(th["iri"])}) if "iri" in th else None,
-                        "n": sum(1 for s in styles if s is th)} for th in legend],
-            "places": [p.as_json() for p in shown], "shown": shown, "pairings": drawn,
-            "unplaced": [{"label": p.label, "href": p.href, "note": p.note} for p in every if not p.placed],
-            "approximate": any(p.approximate for p in shown), "exact": any(not p.approximate for p in shown)}
+    drawn = [
+        {
+            "label": p["label"],
+            "href": p["href"],
+            "theme": legend.index(style),
+            "sides": [[number[m] for m in sorted(p["sides"][side]) if m in number] for side in sorted(p["sides"])],
+        }
+        for p, style in zip(pairings, styles, strict=True)
+    ]
+    return {
+        "mode": mode,
+        "description": description,
+        "subject": subject,
+        "themes": [
+            {
+                "label": th["label"],
+                "colour": th["colour"],
+                "dash": th["dash"],
+                "href": th["href"],
+                "list": "/pairings?" + urlencode({"theme": facet_value(th["iri"])}) if "iri" in th else None,
+                "n": sum(1 for s in styles if s is th),
+            }
+            for th in legend
+        ],
+        "places": [p.as_json() for p in shown],
+        "shown": shown,
+        "pairings": drawn,
+        "unplaced": [{"label": p.label, "href": p.href, "note": p.note} for p in every if not p.placed],
+        "approximate": any(p.approximate for p in shown),
+        "exact": any(not p.approximate for p in shown),
+    }
 
 
 def embedded(data: dict) -> dict:
     """A view with the JSON map.js reads embedded in the page (`json`): for the small maps of one pairing
     or member."""
     keys = [{k: th[k] for k in ("label", "colour", "dash")} for th in data["themes"]]
-    return data | {"json": script_json({"mode": data["mode"], "themes": keys, "places": data["places"],
-                                        "pairings": data["pairings"]})}
+    return data | {
+        "json": script_json(
+            {"mode": data["mode"], "themes": keys, "places": data["places"], "pairings": data["pairings"]}
+        )
+    }
 
 
 def world_json(world: dict) -> bytes:
@@ -226,11 +300,19 @@ def world_json(world: dict) -> bytes:
     approximate one, with the names of those outlines' countries (`countries`); pairings as [place indexes
     of each side, stream index, path]; the streams."""
     shown = world["shown"]
-    places = [[round(p.long, 2), round(p.lat, 2), p.label, p.href] if p.lat is not None
-              else [None, None, p.label, p.href, p.outline] for p in shown]
-    doc = {"mode": "landing", "themes": [{k: th[k] for k in ("label", "colour", "dash")} for th in world["themes"]],
-           "places": places, "countries": {p.outline: p.country for p in shown if p.approximate},
-           "pairings": [[p["sides"], p["theme"], p["href"]] for p in world["pairings"]]}
+    places = [
+        [round(p.long, 2), round(p.lat, 2), p.label, p.href]
+        if p.lat is not None
+        else [None, None, p.label, p.href, p.outline]
+        for p in shown
+    ]
+    doc = {
+        "mode": "landing",
+        "themes": [{k: th[k] for k in ("label", "colour", "dash")} for th in world["themes"]],
+        "places": places,
+        "countries": {p.outline: p.country for p in shown if p.approximate},
+        "pairings": [[p["sides"], p["theme"], p["href"]] for p in world["pairings"]],
+    }
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -245,11 +327,16 @@ def landing_map(pub: Published) -> dict:
     pairings its text is a summary per stream (`summary`) rather than a table of each."""
     world = pub.once(map_index)["world"]
     n, summary = len(world["pairings"]), len(world["pairings"]) > TABLE_LIMIT
-    below = ("Below, their number per thematic stream, with links to the list of pairings." if summary
-             else "The table below lists them.")
-    return world | {"summary": summary,
-                    "description": f"World map of the {n:,} pairings of the IUC programme: a line joins the cities "
-                                   f"and regions of each pairing, coloured and dashed by thematic stream. {below}"}
+    below = (
+        "Below, their number per thematic stream, with links to the list of pairings."
+        if summary
+        else "The table below lists them."
+    )
+    return world | {
+        "summary": summary,
+        "description": f"World map of the {n:,} pairings of the IUC programme: a line joins the cities "
+        f"and regions of each pairing, coloured and dashed by thematic stream. {below}",
+    }
 
 
 def landing_json(pub: Published) -> bytes:
@@ -265,9 +352,16 @@ def pairing_map(pub: Published, pairing_iri: str) -> dict | None:
         return None
     members = [m for order in sorted(pairing["sides"]) for m in sorted(pairing["sides"][order])]
     names = " and ".join(index["places"][m].label for m in members if m in index["places"])
-    return embedded(view(index, "pairing", [pairing], members,
-                         f"Map of the pairing {pairing['label']}: where {names} are, and the line between them.",
-                         {"label": pairing["label"], "href": pairing["href"]}))
+    return embedded(
+        view(
+            index,
+            "pairing",
+            [pairing],
+            members,
+            f"Map of the pairing {pairing['label']}: where {names} are, and the line between them.",
+            {"label": pairing["label"], "href": pairing["href"]},
+        )
+    )
 
 
 def member_map(pub: Published, member_iri: str) -> dict | None:
@@ -277,5 +371,13 @@ def member_map(pub: Published, member_iri: str) -> dict | None:
     if place is None:
         return None
     where = f" in {place.country}" if place.country else ""
-    return embedded(view(index, "member", [], [member_iri], f"Map of {place.label}{where}: {place.note}.",
-                         {"label": place.label, "href": place.href}))
+    return embedded(
+        view(
+            index,
+            "member",
+            [],
+            [member_iri],
+            f"Map of {place.label}{where}: {place.note}.",
+            {"label": place.label, "href": place.href},
+        )
+    )

@@ -36,8 +36,13 @@ def list_request(spec: ListSpec) -> dict:
     if sort not in spec.sortable:
         abort(400, f"{spec.name} cannot be sorted by {sort!r}: sort by one of {', '.join(spec.sortable)}")
     page, size = number(args.get("page", "1"), "page"), number(args.get("size", str(PAGE_SIZE)), "size")
-    return {"filters": filters, "sort": sort, "descending": args.get("desc", "") not in ("", "0"),
-            "page": page, "size": min(size, MAX_PAGE_SIZE)}
+    return {
+        "filters": filters,
+        "sort": sort,
+        "descending": args.get("desc", "") not in ("", "0"),
+        "page": page,
+        "size": min(size, MAX_PAGE_SIZE),
+    }
 
 
 def number(text: str, name: str) -> int:
@@ -51,10 +56,13 @@ def query_string(spec: ListSpec, asked: dict, filters: dict[str, list[str]] | No
     """The query string of this list with other filters or some parameters changed (None removes one)."""
     filters = asked["filters"] if filters is None else filters
     params = [(facet, value) for facet, values in filters.items() for value in values]
-    state = {"sort": asked["sort"] if asked["sort"] != spec.default_sort else None,
-             "desc": "1" if asked["descending"] else None,
-             "size": str(asked["size"]) if asked["size"] != PAGE_SIZE else None,
-             "page": str(asked["page"]) if asked["page"] != 1 else None, **changes}
+    state = {
+        "sort": asked["sort"] if asked["sort"] != spec.default_sort else None,
+        "desc": "1" if asked["descending"] else None,
+        "size": str(asked["size"]) if asked["size"] != PAGE_SIZE else None,
+        "page": str(asked["page"]) if asked["page"] != 1 else None,
+        **changes,
+    }
     params += [(key, value) for key, value in state.items() if value is not None]
     return ("?" + urlencode(params)) if params else ""
 
@@ -90,9 +98,20 @@ def html_list(name: str):
         return f"/{name}" + query_string(spec, asked, toggled(asked["filters"], facet, value), page=None)
 
     downloads = [(fmt, f"/{name}.{fmt}" + query_string(spec, asked, page=None, size=None)) for fmt in ("csv", "json")]
-    return render_template("list.html", spec=spec, page=page, asked=asked, facets=facets, chosen=chosen,
-                           link=link, sort_link=sort_link, facet_link=facet_link, downloads=downloads,
-                           last_page=last_page, title=spec.title)
+    return render_template(
+        "list.html",
+        spec=spec,
+        page=page,
+        asked=asked,
+        facets=facets,
+        chosen=chosen,
+        link=link,
+        sort_link=sort_link,
+        facet_link=facet_link,
+        downloads=downloads,
+        last_page=last_page,
+        title=spec.title,
+    )
 
 
 @bp.route("/<any(pairings, members, countries):name>.<any(csv, json):fmt>")
@@ -103,11 +122,14 @@ def download(name: str, fmt: str):
     asked = list_request(spec)
     paged = fmt == "json" and ("page" in request.args or "size" in request.args)
     offset = (asked["page"] - 1) * asked["size"] if paged else 0
-    page = pub.index.page(spec, asked["filters"], asked["sort"], asked["descending"], offset,
-                          asked["size"] if paged else None)
+    page = pub.index.page(
+        spec, asked["filters"], asked["sort"], asked["descending"], offset, asked["size"] if paged else None
+    )
     columns = [c.name for c in spec.columns]
-    records = [{**{c: row[c] for c in columns}, "url": pub.base + row["path"].lstrip("/"), "iri": row["iri"]}
-               for row in page.rows]
+    records = [
+        {**{c: row[c] for c in columns}, "url": pub.base + row["path"].lstrip("/"), "iri": row["iri"]}
+        for row in page.rows
+    ]
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
@@ -116,8 +138,15 @@ def download(name: str, fmt: str):
         response = Response(out.getvalue(), content_type="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
-    body = {"list": name, "total": page.total, "offset": offset, "rows": records,
-            "filters": asked["filters"], "sort": asked["sort"], "descending": asked["descending"]}
+    body = {
+        "list": name,
+        "total": page.total,
+        "offset": offset,
+        "rows": records,
+        "filters": asked["filters"],
+        "sort": asked["sort"],
+        "descending": asked["descending"],
+    }
     if paged and offset + len(records) < page.total:
         body["next"] = f"/{name}.json" + query_string(spec, asked, page=str(asked["page"] + 1))
     return Response(json.dumps(body, ensure_ascii=False, indent=1), content_type="application/json; charset=utf-8")

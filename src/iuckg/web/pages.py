@@ -15,18 +15,19 @@ import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, PROV, RDFS, SKOS
 
 from ..namespaces import SDGO, sdg_code
-from .describe import (MAX_REFERENCES, RDF_TYPE, Group, Labels, Page, Value, href_of, uca,
-                       value_of)
+from .describe import MAX_REFERENCES, RDF_TYPE, Group, Labels, Page, Value, href_of, uca, value_of
 from .geography import member_map, pairing_map
-from .state import Published
 from .queries import PREFIXES
+from .state import Published
 
 # Oxigraph plans a query before it substitutes the bound variables: the patterns below start from ?this and
 # reach further only through OPTIONAL (evaluated for each solution so far), so that no plan starts from a
 # pattern with a constant (every rdfs:label of the store) and joins ?this in last.
 
 # The sides of a pairing: members, their kind and country, and whether the country is an EU Member State.
-PAIRING_SIDES = PREFIXES + """
+PAIRING_SIDES = (
+    PREFIXES
+    + """
 CONSTRUCT {
   ?side ?sideMember ?member ; ?sideOrder ?order .
   ?member a ?kind ; rdfs:label ?memberLabel ; ?country ?land .
@@ -41,9 +42,12 @@ WHERE {
   OPTIONAL { ?member ?country ?land . OPTIONAL { ?land rdfs:label ?landLabel } OPTIONAL { ?land ?euMemberState ?eu } }
 }
 """
+)
 
 # The work of a pairing: its case study's text, its action plan's steps, its actions and stakeholders.
-PAIRING_WORK = PREFIXES + """
+PAIRING_WORK = (
+    PREFIXES
+    + """
 CONSTRUCT {
   ?case dcterms:description ?caseText .
   ?plan ?step ?stage . ?stage ?stepOrder ?position ; skos:prefLabel ?stageLabel ; skos:definition ?stageText .
@@ -68,10 +72,13 @@ WHERE {
   }
 }
 """
+)
 
 # The derived alignments of a pairing: their targets (with kind, labels and SDG short names) and what each is
 # derived from (mapping rules and editorial readings, with their labels and rationales).
-PAIRING_ALIGNMENTS = PREFIXES + """
+PAIRING_ALIGNMENTS = (
+    PREFIXES
+    + """
 PREFIX prov: <http://www.w3.org/ns/prov#>
 CONSTRUCT {
   ?a ?alignedTo ?target ; prov:wasDerivedFrom ?origin ; rdfs:label ?alignmentLabel .
@@ -94,10 +101,13 @@ WHERE {
   }
 }
 """
+)
 
 # The pairings of a member: their labels, themes and components, and every member of every side (with its
 # kind and country); and the member's own country's EU membership.
-MEMBER_PAIRINGS = PREFIXES + """
+MEMBER_PAIRINGS = (
+    PREFIXES
+    + """
 CONSTRUCT {
   ?pairing ?hasSide ?side ; rdfs:label ?pairingLabel ; ?theme ?stream ; ?programmeComponent ?component .
   ?side ?sideMember ?member . ?member rdfs:label ?memberLabel ; ?country ?land ; a ?kind .
@@ -121,33 +131,59 @@ WHERE {
   }
 }
 """
+)
 
 # The pairings of a thematic stream.
-THEME_PAIRINGS = PREFIXES + """
+THEME_PAIRINGS = (
+    PREFIXES
+    + """
 SELECT DISTINCT ?this ?theme ?pairing ?label WHERE {
   ?pairing ?theme ?this . OPTIONAL { ?pairing rdfs:label ?label }
 }
 """
+)
 
 # The pairings with a member in a country.
-COUNTRY_PAIRINGS = PREFIXES + """
+COUNTRY_PAIRINGS = (
+    PREFIXES
+    + """
 SELECT DISTINCT ?this ?hasMember ?country ?pairing ?label WHERE {
   ?member ?country ?this . ?pairing ?hasMember ?member . OPTIONAL { ?pairing rdfs:label ?label }
 }
 """
+)
 
 # The pairings aligned (derived) to an Urban Agenda topic, an SDG target, or an SDG goal or one of its targets.
-ALIGNED_PAIRINGS = PREFIXES + """
+ALIGNED_PAIRINGS = (
+    PREFIXES
+    + """
 SELECT DISTINCT ?this ?alignment ?alignedTo ?pairing ?label WHERE {
   ?target skos:broader* ?this . ?a ?alignedTo ?target . ?pairing ?alignment ?a .
   OPTIONAL { ?pairing rdfs:label ?label }
 }
 """
+)
 
 # The iuc terms the queries above bind.
-TERMS = ("hasSide", "sideMember", "sideOrder", "country", "euMemberState", "caseStudy", "actionPlan", "step",
-         "stepOrder", "action", "stakeholder", "helixSector", "alignment", "alignedTo", "hasMember", "theme",
-         "programmeComponent")
+TERMS = (
+    "hasSide",
+    "sideMember",
+    "sideOrder",
+    "country",
+    "euMemberState",
+    "caseStudy",
+    "actionPlan",
+    "step",
+    "stepOrder",
+    "action",
+    "stakeholder",
+    "helixSector",
+    "alignment",
+    "alignedTo",
+    "hasMember",
+    "theme",
+    "programmeComponent",
+)
 PAIRING_CLASSES = ("Pairing", "CityPairing", "RegionPairing")
 MEMBER_CLASSES = ("Member", "City", "Town", "District", "MetropolitanArea", "Region", "Consortium")
 # What a pairing's summary card shows of its own properties, in this order; the card's sections show the
@@ -159,8 +195,14 @@ MEMBER_ROWS = ("country",)
 # property whose list of the page's "Referenced by" table the listing replaces).
 LISTINGS = (
     ("ThematicStream", THEME_PAIRINGS, ("theme",), "Pairings in this thematic stream", False, "theme"),
-    ("UrbanAgendaTopic", ALIGNED_PAIRINGS, ("alignment", "alignedTo"),
-     "Pairings aligned to this Urban Agenda topic", True, "alignedTo"),
+    (
+        "UrbanAgendaTopic",
+        ALIGNED_PAIRINGS,
+        ("alignment", "alignedTo"),
+        "Pairings aligned to this Urban Agenda topic",
+        True,
+        "alignedTo",
+    ),
     ("Country", COUNTRY_PAIRINGS, ("hasMember", "country"), "Pairings with a member in this country", False, None),
 )
 SDG_KINDS = {str(SDGO.Goal): "SDG goal", str(SDGO.Target): "SDG target"}
@@ -312,8 +354,9 @@ class Facts:
 
     def text(self, subject: str, predicate: str) -> str | None:
         """The literal of a subject's predicate in the first preferred language that has one."""
-        return self.labels.pick({o.language or "": o.value for o in self.objects(subject, predicate)
-                                 if isinstance(o, ox.Literal)})
+        return self.labels.pick(
+            {o.language or "": o.value for o in self.objects(subject, predicate) if isinstance(o, ox.Literal)}
+        )
 
     def number(self, subject: str, predicate: str) -> int | None:
         """An integer of a subject's predicate, if it has one."""
@@ -348,7 +391,7 @@ def card_of(pub: Published, page: Page, triples: list[ox.Triple], languages: lis
     """The card a page shows first, by the class of its resource (None for other classes); the page's
     property table keeps only what the card does not show."""
     iuc = str(pub.minter.iuc)
-    local = {c[len(iuc):] for c in page.classes if c.startswith(iuc)}
+    local = {c[len(iuc) :] for c in page.classes if c.startswith(iuc)}
     if local & set(PAIRING_CLASSES):
         return pairing_card(pub, page, triples, languages)
     if local & set(MEMBER_CLASSES):
@@ -373,11 +416,18 @@ def take(page: Page, pub: Published, rows: tuple[str, ...], sections: tuple[str,
 def pairing_card(pub: Published, page: Page, triples: list[ox.Triple], languages: list[str]) -> PairingCard:
     """The summary card of a pairing."""
     t = {name: pub.term(name).value for name in TERMS}
-    found = [*pub.query(PAIRING_SIDES, **bound(pub, page.iri, ("hasSide", "sideMember", "sideOrder", "country",
-                                                                 "euMemberState"))),
-             *pub.query(PAIRING_WORK, **bound(pub, page.iri, ("caseStudy", "actionPlan", "step", "stepOrder",
-                                                                "action", "stakeholder", "helixSector"))),
-             *pub.query(PAIRING_ALIGNMENTS, **bound(pub, page.iri, ("alignment", "alignedTo")))]
+    found = [
+        *pub.query(
+            PAIRING_SIDES, **bound(pub, page.iri, ("hasSide", "sideMember", "sideOrder", "country", "euMemberState"))
+        ),
+        *pub.query(
+            PAIRING_WORK,
+            **bound(
+                pub, page.iri, ("caseStudy", "actionPlan", "step", "stepOrder", "action", "stakeholder", "helixSector")
+            ),
+        ),
+        *pub.query(PAIRING_ALIGNMENTS, **bound(pub, page.iri, ("alignment", "alignedTo"))),
+    ]
     facts = Facts(triples + found, languages, pub.base)
     iri = page.iri
     groups = take(page, pub, PAIRING_ROWS, PAIRING_SECTIONS)
@@ -397,31 +447,57 @@ def pairing_card(pub: Published, page: Page, triples: list[ox.Triple], languages
             texts = [facts.text(v.iri, str(DCTERMS.description)) for v in row.group.values if v.iri]
             row.text = next((text for text in texts if text), None)
         elif name == "actionPlan":
-            row.steps = sorted((Step(facts.number(s, t["stepOrder"]), facts.value(s),
-                                     facts.text(s, str(SKOS.definition)))
-                                for v in row.group.values if v.iri for s in facts.iris(v.iri, t["step"])),
-                               key=lambda s: (s.position is None, s.position or 0, uca(s.value.text)))
+            row.steps = sorted(
+                (
+                    Step(facts.number(s, t["stepOrder"]), facts.value(s), facts.text(s, str(SKOS.definition)))
+                    for v in row.group.values
+                    if v.iri
+                    for s in facts.iris(v.iri, t["step"])
+                ),
+                key=lambda s: (s.position is None, s.position or 0, uca(s.value.text)),
+            )
         rows.append(row)
     if page.description and any(row.text == page.description for row in rows):
         page.description = None  # the case study's text says it
 
-    actions = [Item(facts.value(a), by_label([facts.value(k) for k in facts.iris(a, RDF_TYPE)  # a pilot project
-                                              if k.startswith(str(pub.minter.iuc)) and k != pub.term("Action").value]),
-                    facts.text(a, str(DCTERMS.description))) for a in facts.iris(iri, t["action"])]
-    stakeholders = [Item(facts.value(s), by_label([facts.value(k) for k in facts.iris(s, t["helixSector"])]))
-                    for s in facts.iris(iri, t["stakeholder"])]
-    return PairingCard(sides, rows, sorted(actions, key=lambda i: uca(i.value.text)),
-                       sorted(stakeholders, key=lambda i: uca(i.value.text)),
-                       alignments_of(facts, iri, t), pairing_map(pub, iri))
+    actions = [
+        Item(
+            facts.value(a),
+            by_label(
+                [
+                    facts.value(k)
+                    for k in facts.iris(a, RDF_TYPE)  # a pilot project
+                    if k.startswith(str(pub.minter.iuc)) and k != pub.term("Action").value
+                ]
+            ),
+            facts.text(a, str(DCTERMS.description)),
+        )
+        for a in facts.iris(iri, t["action"])
+    ]
+    stakeholders = [
+        Item(facts.value(s), by_label([facts.value(k) for k in facts.iris(s, t["helixSector"])]))
+        for s in facts.iris(iri, t["stakeholder"])
+    ]
+    return PairingCard(
+        sides,
+        rows,
+        sorted(actions, key=lambda i: uca(i.value.text)),
+        sorted(stakeholders, key=lambda i: uca(i.value.text)),
+        alignments_of(facts, iri, t),
+        pairing_map(pub, iri),
+    )
 
 
 def member_ref(facts: Facts, member: str, t: dict[str, str], pub: Published) -> MemberRef:
     """A member with its kind (its class in the iuc ontology) and country."""
     kinds = by_label([facts.value(k) for k in facts.iris(member, RDF_TYPE) if k.startswith(str(pub.minter.iuc))])
     countries = facts.iris(member, t["country"])
-    return MemberRef(facts.value(member), kinds[0] if kinds else None,
-                     facts.value(countries[0]) if countries else None,
-                     facts.flag(countries[0], t["euMemberState"]) if countries else None)
+    return MemberRef(
+        facts.value(member),
+        kinds[0] if kinds else None,
+        facts.value(countries[0]) if countries else None,
+        facts.flag(countries[0], t["euMemberState"]) if countries else None,
+    )
 
 
 def by_member(members: list[MemberRef]) -> list[MemberRef]:
@@ -439,13 +515,23 @@ def alignments_of(facts: Facts, iri: str, t: dict[str, str]) -> list[Alignment]:
             value = facts.value(target)
             if code:
                 value.text = facts.text(target, str(SKOS.note)) or f"SDG {code}"
-            origins = [Origin(facts.value(o), facts.text(o, str(RDFS.comment)))
-                       for o in facts.iris(a, str(PROV.wasDerivedFrom))]
-            result.append(Alignment(facts.value(a), value, kinds[0] if kinds else "Urban Agenda topic",
-                                    facts.text(target, str(SKOS.prefLabel)) if code else None,
-                                    sorted(origins, key=lambda o: uca(o.value.text))))
-    return sorted(result, key=lambda al: (0, sdg_order(sdg_code(al.target.iri))) if sdg_code(al.target.iri)
-                  else (1, uca(al.target.text)))
+            origins = [
+                Origin(facts.value(o), facts.text(o, str(RDFS.comment)))
+                for o in facts.iris(a, str(PROV.wasDerivedFrom))
+            ]
+            result.append(
+                Alignment(
+                    facts.value(a),
+                    value,
+                    kinds[0] if kinds else "Urban Agenda topic",
+                    facts.text(target, str(SKOS.prefLabel)) if code else None,
+                    sorted(origins, key=lambda o: uca(o.value.text)),
+                )
+            )
+    return sorted(
+        result,
+        key=lambda al: (0, sdg_order(sdg_code(al.target.iri))) if sdg_code(al.target.iri) else (1, uca(al.target.text)),
+    )
 
 
 def sdg_order(code: str) -> tuple:
@@ -457,9 +543,16 @@ def sdg_order(code: str) -> tuple:
 def member_card(pub: Published, page: Page, triples: list[ox.Triple], languages: list[str]) -> MemberCard:
     """The summary card of a member: its kind, country and pairings, each with its partners."""
     t = {name: pub.term(name).value for name in TERMS}
-    found = list(pub.query(MEMBER_PAIRINGS, **bound(pub, page.iri, ("hasSide", "sideMember", "country",
-                                                                     "euMemberState", "hasMember", "theme",
-                                                                     "programmeComponent"))))
+    found = list(
+        pub.query(
+            MEMBER_PAIRINGS,
+            **bound(
+                pub,
+                page.iri,
+                ("hasSide", "sideMember", "country", "euMemberState", "hasMember", "theme", "programmeComponent"),
+            ),
+        )
+    )
     facts = Facts(triples + found, languages, pub.base)
     iri = page.iri
     groups = take(page, pub, MEMBER_ROWS)
@@ -471,17 +564,27 @@ def member_card(pub: Published, page: Page, triples: list[ox.Triple], languages:
             members = facts.iris(side, t["sideMember"])
             refs = [member_ref(facts, m, t, pub) for m in members if m != iri]
             (fellows if iri in members else partners).extend(refs)
-        pairings.append(Partnership(facts.value(pairing), by_member(partners), by_member(fellows),
-                                    by_label([facts.value(s) for s in facts.iris(pairing, t["theme"])]),
-                                    next((facts.value(c) for c in facts.iris(pairing, t["programmeComponent"])),
-                                         None)))
-    return MemberCard(page.types, [Row(groups[name]) for name in MEMBER_ROWS if name in groups],
-                      facts.flag(countries[0], t["euMemberState"]) if countries else None,
-                      sorted(pairings, key=lambda p: uca(p.pairing.text)), member_map(pub, iri))
+        pairings.append(
+            Partnership(
+                facts.value(pairing),
+                by_member(partners),
+                by_member(fellows),
+                by_label([facts.value(s) for s in facts.iris(pairing, t["theme"])]),
+                next((facts.value(c) for c in facts.iris(pairing, t["programmeComponent"])), None),
+            )
+        )
+    return MemberCard(
+        page.types,
+        [Row(groups[name]) for name in MEMBER_ROWS if name in groups],
+        facts.flag(countries[0], t["euMemberState"]) if countries else None,
+        sorted(pairings, key=lambda p: uca(p.pairing.text)),
+        member_map(pub, iri),
+    )
 
 
-def listing(pub: Published, iri: str, query: str, names: tuple[str, ...], heading: str, derived: bool,
-            languages: list[str]) -> Listing:
+def listing(
+    pub: Published, iri: str, query: str, names: tuple[str, ...], heading: str, derived: bool, languages: list[str]
+) -> Listing:
     """The pairings of a concept, by label in the visitor's languages and the Unicode Collation Algorithm."""
     labels: dict[str, dict[str, str]] = defaultdict(dict)
     for row in pub.query(query, **bound(pub, iri, names)):
@@ -489,12 +592,23 @@ def listing(pub: Published, iri: str, query: str, names: tuple[str, ...], headin
         if row["label"] is not None:
             found.setdefault(row["label"].language or "", row["label"].value)
     picker = Labels([], languages, pub.base)
-    pairings = by_label([Value(picker.pick(found) or picker.of(p), href_of(p, pub.base), p,
-                               picker.choose(found)[0] or None if found else None) for p, found in labels.items()])
+    pairings = by_label(
+        [
+            Value(
+                picker.pick(found) or picker.of(p),
+                href_of(p, pub.base),
+                p,
+                picker.choose(found)[0] or None if found else None,
+            )
+            for p, found in labels.items()
+        ]
+    )
     result = Listing(heading, pairings[:MAX_REFERENCES], derived)
     if len(pairings) > MAX_REFERENCES:  # the link lists them all: the query, its bindings as a VALUES clause
         bindings = bound(pub, iri, names)
         result.more = len(pairings) - MAX_REFERENCES
-        result.more_query = (query.strip() + f"\nVALUES ({' '.join('?' + n for n in bindings)}) "
-                             f"{{ ({' '.join(f'<{term.value}>' for term in bindings.values())}) }}")
+        result.more_query = (
+            query.strip() + f"\nVALUES ({' '.join('?' + n for n in bindings)}) "
+            f"{{ ({' '.join(f'<{term.value}>' for term in bindings.values())}) }}"
+        )
     return result

@@ -12,10 +12,10 @@ from ..namespaces import dataset_iri
 from . import conneg
 from .dataset import catalogue_triples
 from .describe import compact, href_of, page_of
-from .state import Published, published
 from .pages import card_of
 from .queries import GRAPH_CONTENTS, ONTOLOGY_TERMS
 from .rdfio import rdf_response
+from .state import Published, published
 
 bp = Blueprint("resources", __name__)
 
@@ -87,8 +87,13 @@ def render_html(pub: Published, iri: str, path: str, triples: list[ox.Triple]) -
     """The HTML page of a resource (the ontology gets its documentation page), in the language of its labels."""
     languages = request_languages()
     page = page_of(iri, triples, languages, pub.base)
-    common = dict(page=page, formats=alternates(path), pub=pub, lang=page.language,
-                  sparql_link="/sparql?" + urlencode({"query": f"DESCRIBE <{iri}>"}))
+    common = dict(
+        page=page,
+        formats=alternates(path),
+        pub=pub,
+        lang=page.language,
+        sparql_link="/sparql?" + urlencode({"query": f"DESCRIBE <{iri}>"}),
+    )
     if iri == str(pub.minter.ontology):
         return render_template("ontology.html", terms=ontology_terms(pub), **common)
     if not page.shape:
@@ -101,10 +106,19 @@ def ontology_terms(pub: Published) -> dict[str, list[dict]]:
     terms: dict[str, dict] = {}
     for row in pub.query(ONTOLOGY_TERMS, graph="ontology"):
         iri = row["term"].value
-        term = terms.setdefault(iri, {
-            "iri": iri, "name": iri.rsplit("#", 1)[-1], "kind": row["kind"].value.rsplit("#", 1)[-1],
-            "label": row["label"].value, "definition": row["definition"].value if row["definition"] else "",
-            "domain": set(), "range": set(), "super": set()})
+        term = terms.setdefault(
+            iri,
+            {
+                "iri": iri,
+                "name": iri.rsplit("#", 1)[-1],
+                "kind": row["kind"].value.rsplit("#", 1)[-1],
+                "label": row["label"].value,
+                "definition": row["definition"].value if row["definition"] else "",
+                "domain": set(),
+                "range": set(),
+                "super": set(),
+            },
+        )
         for key in ("domain", "range", "super"):
             if row[key] is not None and isinstance(row[key], ox.NamedNode):
                 term[key].add(row[key].value)

@@ -16,10 +16,10 @@ from rdflib.namespace import SKOS
 from ..namespaces import SDG, sdg_code
 from . import conneg
 from .describe import RDF_TYPE, Value, page_of, uca
-from .state import Published, published
 from .pages import ALIGNED_PAIRINGS, SDG_KINDS, Facts, Listing, listing, sdg_order
 from .rdfio import rdf_response
 from .resources import description, request_languages
+from .state import Published, published
 
 bp = Blueprint("sdg", __name__)
 
@@ -53,8 +53,11 @@ def concept(code: str):
     if sdg_code(iri) is None:
         abort(404, f"{code!r} is not the code of an SDG goal or target")
     triples = description(pub, iri)
-    kinds = [SDG_KINDS[t.object.value] for t in triples
-             if t.subject.value == iri and t.predicate.value == RDF_TYPE and t.object.value in SDG_KINDS]
+    kinds = [
+        SDG_KINDS[t.object.value]
+        for t in triples
+        if t.subject.value == iri and t.predicate.value == RDF_TYPE and t.object.value in SDG_KINDS
+    ]
     if not kinds:
         abort(404, f"there is no SDG goal or target {code} in this dataset")
     fmt = conneg.choose(request, conneg.RDF_DOCUMENT)
@@ -65,34 +68,56 @@ def concept(code: str):
     else:
         languages = request_languages()
         page = page_of(iri, triples, languages, pub.base)
-        html = render_template("sdg.html", page=page, concept=concept_of(pub, iri, code, kinds[0], triples, languages),
-                               formats=formats, lang=page.language, pub=pub)
+        html = render_template(
+            "sdg.html",
+            page=page,
+            concept=concept_of(pub, iri, code, kinds[0], triples, languages),
+            formats=formats,
+            lang=page.language,
+            pub=pub,
+        )
         response = Response(html, content_type="text/html; charset=utf-8")
     response.headers["Vary"] = "Accept, Accept-Language"
     response.headers["Link"] = links
     return response
 
 
-def concept_of(pub: Published, iri: str, code: str, kind: str, triples: list[ox.Triple],
-               languages: list[str]) -> Concept:
+def concept_of(
+    pub: Published, iri: str, code: str, kind: str, triples: list[ox.Triple], languages: list[str]
+) -> Concept:
     """An SDG goal or target as its page shows it."""
     facts = Facts(triples, languages, pub.base)
-    rules = [s.subject.value for s in triples
-             if s.predicate.value == pub.term("mapsTo").value and s.object.value == iri]
+    rules = [
+        s.subject.value for s in triples if s.predicate.value == pub.term("mapsTo").value and s.object.value == iri
+    ]
     narrower = [(sdg_code(n), facts.value(n)) for n in facts.iris(iri, str(SKOS.narrower))]
     notes = {o.language or "": o.value for o in facts.objects(iri, str(SKOS.note))}
     statements = {o.language or "": o.value for o in facts.objects(iri, str(SKOS.prefLabel))}
     shown = facts.labels.choose(statements)
     alternatives = {o.language or "": o.value for o in facts.objects(iri, str(SKOS.altLabel))}  # in English only
     return Concept(
-        kind=kind, name=notes.get(shown[0] if shown else "") or facts.text(iri, str(SKOS.note)) or f"SDG {code}",
-        statement=shown[1] if shown else None, short=alternatives.get(shown[0]) if shown else None,
+        kind=kind,
+        name=notes.get(shown[0] if shown else "") or facts.text(iri, str(SKOS.note)) or f"SDG {code}",
+        statement=shown[1] if shown else None,
+        short=alternatives.get(shown[0]) if shown else None,
         goal=[(sdg_code(g), facts.value(g)) for g in facts.iris(iri, str(SKOS.broader)) if sdg_code(g)],
         targets=sorted(((c, v) for c, v in narrower if c), key=lambda cv: sdg_order(cv[0])),
         indicators=sorted((v for c, v in narrower if not c), key=lambda v: uca(v.text)),
         rules=sorted((facts.value(r) for r in set(rules)), key=lambda v: uca(v.text)),
-        listing=listing(pub, iri, ALIGNED_PAIRINGS, ("alignment", "alignedTo"),
-                        "Pairings aligned to this goal or one of its targets" if kind == "SDG goal"
-                        else "Pairings aligned to this target", True, languages),
-        translations=[(lang, f"{notes.get(lang, '')}: {text}" if notes.get(lang) else text)
-                      for lang, text in sorted(statements.items()) if not shown or lang != shown[0]])
+        listing=listing(
+            pub,
+            iri,
+            ALIGNED_PAIRINGS,
+            ("alignment", "alignedTo"),
+            "Pairings aligned to this goal or one of its targets"
+            if kind == "SDG goal"
+            else "Pairings aligned to this target",
+            True,
+            languages,
+        ),
+        translations=[
+            (lang, f"{notes.get(lang, '')}: {text}" if notes.get(lang) else text)
+            for lang, text in sorted(statements.items())
+            if not shown or lang != shown[0]
+        ],
+    )

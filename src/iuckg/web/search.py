@@ -24,10 +24,17 @@ def asked_text() -> str:
 
 def results(pub: Published, text: str, limit: int) -> list[dict]:
     """The things found by a text, as plain records (label, kind, kind label, path, url, context)."""
-    return [{"label": row["label"], "kind": row["kind"], "kind_label": KINDS[row["kind"]], "path": row["path"],
-             "url": pub.base + row["path"].lstrip("/") if row["path"].startswith("/") else row["path"],
-             "context": row["context"]}
-            for row in pub.index.search(text, limit)]
+    return [
+        {
+            "label": row["label"],
+            "kind": row["kind"],
+            "kind_label": KINDS[row["kind"]],
+            "path": row["path"],
+            "url": pub.base + row["path"].lstrip("/") if row["path"].startswith("/") else row["path"],
+            "context": row["context"],
+        }
+        for row in pub.index.search(text, limit)
+    ]
 
 
 def grouped(found: list[dict]) -> list[tuple[str, list[dict]]]:
@@ -63,8 +70,12 @@ def suggest():
     pub = published()
     text = asked_text()
     found = results(pub, text, SUGGESTIONS) if text else []
-    body = [text, [r["label"] for r in found], [f"{r['kind_label']}: {r['context']}".rstrip(": ") for r in found],
-            [r["url"] for r in found]]
+    body = [
+        text,
+        [r["label"] for r in found],
+        [f"{r['kind_label']}: {r['context']}".rstrip(": ") for r in found],
+        [r["url"] for r in found],
+    ]
     return Response(json.dumps(body, ensure_ascii=False), content_type="application/x-suggestions+json; charset=utf-8")
 
 
@@ -72,8 +83,10 @@ def suggest():
 def opensearch():
     """The OpenSearch description that lets a browser add this search."""
     pub = published()
-    return Response(render_template("opensearch.xml", base=pub.base),
-                    content_type="application/opensearchdescription+xml; charset=utf-8")
+    return Response(
+        render_template("opensearch.xml", base=pub.base),
+        content_type="application/opensearchdescription+xml; charset=utf-8",
+    )
 
 
 def suggestions_for_path(pub: Published, path: str) -> list[dict]:

@@ -8,8 +8,8 @@ from xml.etree import ElementTree as ET
 import pyoxigraph as ox
 from flask import Blueprint, Response, abort
 
-from .state import Published, published
 from .queries import SUBJECTS
+from .state import Published, published
 
 bp = Blueprint("sitemap", __name__)
 
@@ -28,7 +28,7 @@ def page_urls(pub: Published) -> list[str]:
     for row in pub.query(SUBJECTS):
         subject = row["subject"]
         if isinstance(subject, ox.NamedNode) and subject.value.startswith(pub.base):
-            path = subject.value.split("#", 1)[0][len(pub.base):]
+            path = subject.value.split("#", 1)[0][len(pub.base) :]
             urls.add(f"{pub.base}doc/{path}" if path else pub.base)
     urls.update(pub.base + path.lstrip("/") for path in PEOPLE_PAGES)
     urls.update(pub.base + path.lstrip("/") for path in pub.index.paths(("sdg", "target")))
@@ -66,7 +66,7 @@ def sitemap():
 def sitemap_file(number: int):
     """One file of the sitemap index: the pages number (1, 2, ...) of SITEMAP_SIZE."""
     urls = published().once(page_urls)
-    chunk = urls[(number - 1) * SITEMAP_SIZE:number * SITEMAP_SIZE] if number >= 1 else []
+    chunk = urls[(number - 1) * SITEMAP_SIZE : number * SITEMAP_SIZE] if number >= 1 else []
     if not chunk:
         abort(404, f"the sitemap has {math.ceil(len(urls) / SITEMAP_SIZE)} files; there is no file {number}")
     return xml_response(urlset(chunk))

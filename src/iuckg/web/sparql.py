@@ -18,8 +18,8 @@ from .admission import Busy
 from .describe import result_value
 from .evaluation import TABLE, ClientGone, EngineError, Job, QueryCrashed, QueryTimeout, QueryTooLarge, Table
 from .examples import examples
-from .state import published
 from .rdfio import content_type, rdf_response
+from .state import published
 
 bp = Blueprint("sparql", __name__)
 
@@ -28,8 +28,16 @@ QUERY_BODY = "application/sparql-query"
 UPDATE_BODY = "application/sparql-update"
 READ_ONLY = "this endpoint is read-only: SPARQL Update is not supported"
 W3C_FORMATS = "http://www.w3.org/ns/formats/"
-RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
-                  "SPARQL_Results_TSV", "Turtle", "N-Triples", "RDF_XML", "JSON-LD")
+RESULT_FORMATS = (
+    "SPARQL_Results_JSON",
+    "SPARQL_Results_XML",
+    "SPARQL_Results_CSV",
+    "SPARQL_Results_TSV",
+    "Turtle",
+    "N-Triples",
+    "RDF_XML",
+    "JSON-LD",
+)
 
 
 @dataclass
@@ -64,9 +72,11 @@ def read_request() -> ProtocolRequest:
         query = single(form.getlist("query"), "query")
         if query is None:
             abort(400, "a form-encoded POST needs a 'query' parameter")
-        return ProtocolRequest(query,
-                               form.getlist("default-graph-uri") + args.getlist("default-graph-uri"),
-                               form.getlist("named-graph-uri") + args.getlist("named-graph-uri"))
+        return ProtocolRequest(
+            query,
+            form.getlist("default-graph-uri") + args.getlist("default-graph-uri"),
+            form.getlist("named-graph-uri") + args.getlist("named-graph-uri"),
+        )
     if mime == QUERY_BODY:
         charset = params.get("charset", "utf-8").lower()
         if charset not in ("utf-8", "utf8"):
@@ -108,11 +118,19 @@ def evaluate(req: ProtocolRequest, results: conneg.Format | None, graph: conneg.
     """Run a query in the worker pool, if admitted; protocol errors become 4xx/503 answers."""
     pub = published()
     settings = pub.settings
-    job = Job(req.query, pub.base, tuple(req.default_graphs), tuple(req.named_graphs),
-              None if results is None else (TABLE if results.key == "html" else results.key),
-              None if graph is None else (TABLE if graph.key == "html" else graph.key),
-              settings.max_result_bytes, pub.graph_names, settings.query_guard, settings.max_rows,
-              settings.max_cells)
+    job = Job(
+        req.query,
+        pub.base,
+        tuple(req.default_graphs),
+        tuple(req.named_graphs),
+        None if results is None else (TABLE if results.key == "html" else results.key),
+        None if graph is None else (TABLE if graph.key == "html" else graph.key),
+        settings.max_result_bytes,
+        pub.graph_names,
+        settings.query_guard,
+        settings.max_rows,
+        settings.max_cells,
+    )
     started = request.environ.get("iuckg.started", time.monotonic())
     gone = request.environ.get("iuckg.gone")
     try:
@@ -185,7 +203,7 @@ def excerpt(query: str, line: int, column: int) -> str:
 
 def undeclared_prefix(query: str, line: int, column: int) -> str:
     """The prefix of the prefixed name that ends where the parser stopped."""
-    before = line_of(query, line)[:column - 1]
+    before = line_of(query, line)[: column - 1]
     found = re.search(r"([^\s:(){}\[\]<>;,./^|!]*):[^\s:]*$", before)
     return found.group(1) if found else ""
 
@@ -293,8 +311,11 @@ def service_description():
         ox.Triple(dataset, rdf_type, sd("Dataset")),
         ox.Triple(dataset, sd("defaultGraph"), default),
         ox.Triple(default, rdf_type, sd("Graph")),
-        ox.Triple(dataset, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
-                  ox.NamedNode(pub.base + ".well-known/void")),
+        ox.Triple(
+            dataset,
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso"),
+            ox.NamedNode(pub.base + ".well-known/void"),
+        ),
     ]
     for fmt_name in RESULT_FORMATS:
         triples.append(ox.Triple(service, sd("resultFormat"), ox.NamedNode(W3C_FORMATS + fmt_name)))
@@ -318,8 +339,13 @@ def result_table(kind: str, answer: Table | bool, base: str) -> dict:
     return {"columns": list(answer.columns), "rows": rows, "truncated": answer.truncated, "graph": kind == "graph"}
 
 
-def editor(query: str | None, kind: str | None = None, answer: Table | bool | None = None,
-           error: str | None = None, status: int = 200):
+def editor(
+    query: str | None,
+    kind: str | None = None,
+    answer: Table | bool | None = None,
+    error: str | None = None,
+    status: int = 200,
+):
     """The query editor page, with a table of results when a query was run, or the error that stopped it."""
     pub = published()
     table = result_table(kind, answer, pub.base) if kind is not None else None
@@ -328,11 +354,22 @@ def editor(query: str | None, kind: str | None = None, answer: Table | bool | No
         keys = conneg.RDF_ONLY if kind == "graph" else conneg.RESULTS
         downloads = [(conneg.FORMATS[k].label, "?" + urlencode({"query": query, "format": k})) for k in keys]
     all_examples = examples(pub.base)
-    html = render_template("sparql.html", query=query, table=table, downloads=downloads, error=error,
-                           examples=all_examples, pub=pub, settings=editor_settings(pub.base, all_examples))
-    return Response(html, status=status, content_type="text/html; charset=utf-8",
-                    headers={"Vary": "Accept",
-                             "Link": f'<{pub.base}sparql>; rel="alternate"; type="text/turtle"'})
+    html = render_template(
+        "sparql.html",
+        query=query,
+        table=table,
+        downloads=downloads,
+        error=error,
+        examples=all_examples,
+        pub=pub,
+        settings=editor_settings(pub.base, all_examples),
+    )
+    return Response(
+        html,
+        status=status,
+        content_type="text/html; charset=utf-8",
+        headers={"Vary": "Accept", "Link": f'<{pub.base}sparql>; rel="alternate"; type="text/turtle"'},
+    )
 
 
 def editor_settings(base: str, shown: list) -> dict:
@@ -341,6 +378,8 @@ def editor_settings(base: str, shown: list) -> dict:
         "base": base,
         "prefixes": prefixes_of(),
         "examples": [{"title": e.title, "query": e.query} for e in shown],
-        "downloads": {group: [{"label": conneg.FORMATS[k].label, "format": k} for k in keys]
-                      for group, keys in (("results", conneg.RESULTS), ("graph", conneg.RDF_ONLY))},
+        "downloads": {
+            group: [{"label": conneg.FORMATS[k].label, "format": k} for k in keys]
+            for group, keys in (("results", conneg.RESULTS), ("graph", conneg.RDF_ONLY))
+        },
     }

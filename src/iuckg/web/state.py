@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pyoxigraph as ox
 from flask import current_app
@@ -46,8 +47,11 @@ class Published:
         self.kept_out = kept_out_of_store(self.settings)
         self.index = Index(Path(self.settings.dist_dir) / INDEX_FILE)
         s = self.settings
-        self.admission = Admission(s.worker_share("query_workers") + s.worker_share("query_queue"),
-                                   s.worker_share("queries_per_client"), self.retry_after)
+        self.admission = Admission(
+            s.worker_share("query_workers") + s.worker_share("query_queue"),
+            s.worker_share("queries_per_client"),
+            self.retry_after,
+        )
 
     @property
     def evaluator(self) -> Evaluator:
@@ -64,7 +68,7 @@ class Published:
                 self._evaluator.close()
                 self._evaluator = None
 
-    def once(self, compute: Callable[["Published"], Any]) -> Any:
+    def once(self, compute: Callable[[Published], Any]) -> Any:
         """What compute gives for this store, computed by the first request that asks and kept: the store
         does not change while it is served, and views over all of it (the landing page's counts, the
         sitemap) take seconds at 10,000 pairings. Requests asking meanwhile wait for that answer."""
@@ -97,7 +101,7 @@ class Published:
 
     def path_of(self, iri: str) -> str | None:
         """The server path of a minted IRI, or None for an external one."""
-        return "/" + iri[len(self.base):] if iri.startswith(self.base) else None
+        return "/" + iri[len(self.base) :] if iri.startswith(self.base) else None
 
     def query(self, text: str, graph: str | None = None, **bindings):
         """Run one of the app's own queries over one named graph or the union of all."""

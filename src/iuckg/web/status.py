@@ -23,10 +23,15 @@ def status_of() -> dict:
     if cache is not None:
         asked = cache["hits"] + cache["misses"]
         cache["hit_ratio"] = round(cache["hits"] / asked, 4) if asked else None
-    return {"base": pub.base, "publication": answers.publication if answers is not None else None,
-            "workers": settings.workers, "threads_per_worker": settings.threads,
-            "query_workers": settings.query_workers, "query_timeout_s": settings.query_timeout,
-            "answer_cache": cache}
+    return {
+        "base": pub.base,
+        "publication": answers.publication if answers is not None else None,
+        "workers": settings.workers,
+        "threads_per_worker": settings.threads,
+        "query_workers": settings.query_workers,
+        "query_timeout_s": settings.query_timeout,
+        "answer_cache": cache,
+    }
 
 
 @bp.route("/status")
@@ -34,13 +39,16 @@ def status_of() -> dict:
 def status():
     """The status page (HTML), or its JSON (/status.json, or Accept: application/json)."""
     found = status_of()
-    wants_json = request.path.endswith(".json") or conneg.by_accept(request.headers.get("Accept", ""),
-                                                                    ("html", "json")) == "json"
+    wants_json = (
+        request.path.endswith(".json")
+        or conneg.by_accept(request.headers.get("Accept", ""), ("html", "json")) == "json"
+    )
     if wants_json:
         response = Response(json.dumps(found, indent=2) + "\n", content_type="application/json")
     else:
-        response = Response(render_template("status.html", status=found, pub=published()),
-                            content_type="text/html; charset=utf-8")
+        response = Response(
+            render_template("status.html", status=found, pub=published()), content_type="text/html; charset=utf-8"
+        )
     response.headers["Cache-Control"] = NO_STORE
     response.headers["Vary"] = "Accept"
     return response
