@@ -3,12 +3,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP_FLAGS ?= -q
 
-.PHONY: serve build test system-deps clean
+.PHONY: serve build test lint constraints system-deps clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install $(PIP_FLAGS) --upgrade pip
-	$(PY) -m pip install $(PIP_FLAGS) -e '.[test]'
+	$(PY) -m pip install $(PIP_FLAGS) -c constraints.txt -e '.[test]'
 	touch $@
 
 build: $(VENV)/.installed
@@ -24,8 +24,17 @@ system-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
 	   virtuoso-opensource)
 
-test: $(VENV)/.installed system-deps
+# Lint and format check of src/ (ruff), then the suite.
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check src
+	$(VENV)/bin/ruff format --check src
+
+test: lint system-deps
 	$(PY) -m pytest
+
+# The versions CI and the Quickstart install (pip's constraints file), from a venv that passes `make test`.
+constraints:
+	$(PY) -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache
