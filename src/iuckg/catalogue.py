@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID, XSD
+from rdflib.term import Node
 
 from .layout import DUMP_PATH, GRAPH_DUMPS, PART_DUMPS
 from .namespaces import EU_COUNTRY, GRAPH_NAMES, IANA, Minter, catalogue_iri, dataset_iri, service_iri
@@ -244,7 +245,7 @@ def slug(iri: str, minter: Minter) -> str:
 def describe_partitions(g: Graph, knowledge: Graph, minter: Minter) -> None:
     """A class partition per class (its entities) and a property partition per property (its triples)."""
     ds = dataset_iri(minter)
-    members: dict[URIRef, set] = {}
+    members: dict[Node, set] = {}
     for s, cls in knowledge.subject_objects(RDF.type):
         members.setdefault(cls, set()).update([s] if isinstance(s, URIRef) else [])
     for cls, entities in members.items():

@@ -38,8 +38,9 @@ def href_of(iri: str, base: str) -> str | None:
     IRIs are links."""
     if iri.startswith(base):
         return "/" + iri[len(base) :]
-    if sdg_code(iri):
-        return "/sdg/" + sdg_code(iri)
+    code = sdg_code(iri)
+    if code:
+        return "/sdg/" + code
     return iri if iri.lower().startswith(("http://", "https://")) else None
 
 

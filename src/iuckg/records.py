@@ -616,18 +616,19 @@ def check_references(data: Dataset, sdg_codes: set[str]) -> list[DataError]:
             if len(set(ids)) != len(ids):
                 err(pairing, side, "names a member twice")
             for member_id in ids:
-                member = members.get(member_id)
-                if member is None:
+                side_member = members.get(member_id)
+                if side_member is None:
                     err(pairing, side, f"unknown member {member_id!r} (add it to members.csv)")
-                elif (member.type == "region") != (pairing.kind == "region-to-region"):
+                elif (side_member.type == "region") != (pairing.kind == "region-to-region"):
                     err(
                         pairing,
                         side,
-                        f"member {member_id!r} is a {member.type}, which cannot be in a {pairing.kind} pairing",
+                        f"member {member_id!r} is a {side_member.type}, which cannot be in a {pairing.kind} pairing",
                     )
         for member_id in set(pairing.side_a) & set(pairing.side_b):
             err(pairing, "side_b", f"member {member_id!r} is on both sides")
-    for record in (*data.actions, *data.stakeholders):
+    referring: tuple[Action | Stakeholder, ...] = (*data.actions, *data.stakeholders)
+    for record in referring:
         if record.pairing not in pairings:
             err(record, "pairing", f"unknown pairing {record.pairing!r}")
     for mapping in data.sdg_mappings:

@@ -36,7 +36,12 @@ def bundled(name: str) -> Path:
     # Imported from an archive (a zip file): copy the folder out once, removed when the process that made
     # the copy ends (not a worker process it forks).
     copy, owner = Path(tempfile.mkdtemp(prefix=f"iuckg-{name}-")), os.getpid()
-    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(copy, ignore_errors=True))
+
+    def remove_copy() -> None:
+        if os.getpid() == owner:
+            shutil.rmtree(copy, ignore_errors=True)
+
+    atexit.register(remove_copy)
     for entry in folder.iterdir():
         if entry.is_file():
             (copy / entry.name).write_bytes(entry.read_bytes())
