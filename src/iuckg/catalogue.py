@@ -31,26 +31,15 @@ TITLE = "IUC knowledge graph"
 DESCRIPTION = (
     "City-to-city and region-to-region pairings of the EU International Urban Cooperation "
     "programme (2017-2020), their members, thematic streams, actions, stakeholders and case studies, "
-    "aligned to the UN Sustainable Development Goals and the Urban Agenda for the EU."
-)
+    "aligned to the UN Sustainable Development Goals and the Urban Agenda for the EU.")
 PUBLISHER = "IUC knowledge graph maintainers"
-PROVENANCE = (
-    "Curated from the IUC best-practice brochure of the IUC Coordination Unit into CSV files, "
-    "converted to RDF and checked against SHACL shapes by the iuckg build; SDG and Urban Agenda "
-    "alignments are derived by an editorial mapping."
-)
-RIGHTS = (
-    "Published under CC BY 4.0. The facts come from the IUC best-practice brochure, whose "
-    "reproduction is authorised provided the source is acknowledged."
-)
-KEYWORDS = (
-    "international urban cooperation",
-    "city-to-city cooperation",
-    "region-to-region cooperation",
-    "Sustainable Development Goals",
-    "Urban Agenda for the EU",
-    "linked data",
-)
+PROVENANCE = ("Curated from the IUC best-practice brochure of the IUC Coordination Unit into CSV files, "
+              "converted to RDF and checked against SHACL shapes by the iuckg build; SDG and Urban Agenda "
+              "alignments are derived by an editorial mapping.")
+RIGHTS = ("Published under CC BY 4.0. The facts come from the IUC best-practice brochure, whose "
+          "reproduction is authorised provided the source is acknowledged.")
+KEYWORDS = ("international urban cooperation", "city-to-city cooperation", "region-to-region cooperation",
+            "Sustainable Development Goals", "Urban Agenda for the EU", "linked data")
 # The day the dataset was first published.
 ISSUED = date(2026, 11, 29)
 
@@ -83,7 +72,8 @@ AUTHORITIES: dict[str, Code] = {
     "REGI": eu("data-theme", "REGI", SKOS.Concept, "Regions and cities"),
     "INTR": eu("data-theme", "INTR", SKOS.Concept, "International issues"),
     "ENVI": eu("data-theme", "ENVI", SKOS.Concept, "Environment"),
-    "CC_BY_4_0": eu("licence", "CC_BY_4_0", DCTERMS.LicenseDocument, "Creative Commons Attribution 4.0 International"),
+    "CC_BY_4_0": eu("licence", "CC_BY_4_0", DCTERMS.LicenseDocument,
+                    "Creative Commons Attribution 4.0 International"),
     "PUBLIC": eu("access-right", "PUBLIC", DCTERMS.RightsStatement, "Public access"),
     "IRREG": eu("frequency", "IRREG", DCTERMS.Frequency, "Irregular updates"),
     "ENG": eu("language", "ENG", DCTERMS.LinguisticSystem, "English"),
@@ -119,14 +109,8 @@ class Distribution:
 
 DISTRIBUTIONS = (
     Distribution("turtle", "iuckg.ttl", "The knowledge graph in Turtle", "RDF_TURTLE", "text/turtle"),
-    Distribution(
-        "ntriples-gzip",
-        "iuckg.nt.gz",
-        "The knowledge graph in N-Triples, gzip-compressed",
-        "RDF_N_TRIPLES",
-        "application/n-triples",
-        "application/gzip",
-    ),
+    Distribution("ntriples-gzip", "iuckg.nt.gz", "The knowledge graph in N-Triples, gzip-compressed",
+                 "RDF_N_TRIPLES", "application/n-triples", "application/gzip"),
     Distribution("jsonld", "iuckg.jsonld", "The knowledge graph in JSON-LD", "JSON_LD", "application/ld+json"),
 )
 
@@ -192,30 +176,16 @@ def describe_void(g: Graph, graphs: dict[str, Graph], knowledge: Graph, minter: 
     """VoID: counts, partitions, subsets, dumps, vocabularies and linksets of the knowledge graph."""
     ds = dataset_iri(minter)
     subjects = {s for s in knowledge.subjects() if isinstance(s, URIRef)}
-    add(
-        g,
-        ds,
-        RDF.type,
-        VOID.Dataset,
-        RDFS.label,
-        en(TITLE),
-        VOID.uriSpace,
-        Literal(minter.base),
-        VOID.sparqlEndpoint,
-        URIRef(minter.base + "sparql"),
-        VOID.rootResource,
-        minter.id("programme", "iuc"),
-        VOID.triples,
-        integer(len(knowledge)),
-        VOID.entities,
-        integer(len(subjects)),
-        VOID.distinctSubjects,
-        integer(len(subjects)),
-        VOID.classes,
-        integer(len(set(knowledge.objects(None, RDF.type)))),
-        VOID.properties,
-        integer(len(set(knowledge.predicates()))),
-    )
+    add(g, ds, RDF.type, VOID.Dataset,
+        RDFS.label, en(TITLE),
+        VOID.uriSpace, Literal(minter.base),
+        VOID.sparqlEndpoint, URIRef(minter.base + "sparql"),
+        VOID.rootResource, minter.id("programme", "iuc"),
+        VOID.triples, integer(len(knowledge)),
+        VOID.entities, integer(len(subjects)),
+        VOID.distinctSubjects, integer(len(subjects)),
+        VOID.classes, integer(len(set(knowledge.objects(None, RDF.type)))),
+        VOID.properties, integer(len(set(knowledge.predicates()))))
     for filename in GRAPH_DUMPS:
         add(g, ds, VOID.dataDump, dump_url(minter.base, filename))
     used = {str(p) for p in knowledge.predicates()} | {str(o) for o in knowledge.objects(None, RDF.type)}
@@ -230,7 +200,7 @@ def describe_void(g: Graph, graphs: dict[str, Graph], knowledge: Graph, minter: 
 def prefixed(iri: str, minter: Minter) -> str | None:
     """The prefixed name of an IRI ('iuc:City'), or None when no known prefix gives a plain local name."""
     for prefix, ns in sorted(minter.prefixes().items(), key=lambda kv: -len(str(kv[1]))):
-        local = iri[len(str(ns)) :]
+        local = iri[len(str(ns)):]
         if iri.startswith(str(ns)) and local.replace("-", "").replace("_", "").isalnum():
             return f"{prefix}:{local}"
     return None
@@ -251,33 +221,17 @@ def describe_partitions(g: Graph, knowledge: Graph, minter: Minter) -> None:
     for cls, entities in members.items():
         partition = minter.id("dataset", "iuckg", "class", slug(str(cls), minter))
         add(g, ds, VOID.classPartition, partition)
-        add(
-            g,
-            partition,
-            RDF.type,
-            VOID.Dataset,
-            RDFS.label,
-            en(f"Resources of class {prefixed(str(cls), minter) or cls}"),
-            VOID["class"],
-            cls,
-            VOID.entities,
-            integer(len(entities)),
-        )
+        add(g, partition, RDF.type, VOID.Dataset,
+            RDFS.label, en(f"Resources of class {prefixed(str(cls), minter) or cls}"),
+            VOID["class"], cls,
+            VOID.entities, integer(len(entities)))
     for prop, n in Counter(knowledge.predicates()).items():
         partition = minter.id("dataset", "iuckg", "property", slug(str(prop), minter))
         add(g, ds, VOID.propertyPartition, partition)
-        add(
-            g,
-            partition,
-            RDF.type,
-            VOID.Dataset,
-            RDFS.label,
-            en(f"Triples of property {prefixed(str(prop), minter) or prop}"),
-            VOID.property,
-            prop,
-            VOID.triples,
-            integer(n),
-        )
+        add(g, partition, RDF.type, VOID.Dataset,
+            RDFS.label, en(f"Triples of property {prefixed(str(prop), minter) or prop}"),
+            VOID.property, prop,
+            VOID.triples, integer(n))
 
 
 def describe_subsets(g: Graph, graphs: dict[str, Graph], minter: Minter) -> None:
@@ -306,34 +260,16 @@ def describe_linksets(g: Graph, data: Graph, minter: Minter) -> None:
     """One void:Linkset per (target dataset, link predicate) pair the data graph has."""
     for (target, predicate), n in sorted(link_counts(data).items(), key=lambda kv: (kv[0][0].key, kv[0][1])):
         target_ds = minter.id("dataset", target.key)
-        add(
-            g,
-            target_ds,
-            RDF.type,
-            VOID.Dataset,
-            DCTERMS.title,
-            en(target.title),
-            VOID.uriSpace,
-            Literal(target.uri_space),
-        )
+        add(g, target_ds, RDF.type, VOID.Dataset, DCTERMS.title, en(target.title),
+            VOID.uriSpace, Literal(target.uri_space))
         linkset = minter.id("dataset", "iuckg", "links", f"{target.key}--{slug(str(predicate), minter)}")
         add(g, dataset_iri(minter), VOID.subset, linkset)
-        add(
-            g,
-            linkset,
-            RDF.type,
-            VOID.Linkset,
-            RDFS.label,
-            en(f"Links to {target.title} by {prefixed(str(predicate), minter) or predicate}"),
-            VOID.subjectsTarget,
-            minter.graph("data"),
-            VOID.objectsTarget,
-            target_ds,
-            VOID.linkPredicate,
-            predicate,
-            VOID.triples,
-            integer(n),
-        )
+        add(g, linkset, RDF.type, VOID.Linkset,
+            RDFS.label, en(f"Links to {target.title} by {prefixed(str(predicate), minter) or predicate}"),
+            VOID.subjectsTarget, minter.graph("data"),
+            VOID.objectsTarget, target_ds,
+            VOID.linkPredicate, predicate,
+            VOID.triples, integer(n))
 
 
 # --- DCAT-AP ---------------------------------------------------------------------------------------
@@ -372,6 +308,14 @@ class Record:
         """An IRI minted for the record, under the dataset's IRI."""
         return self.minter.id("dataset", "iuckg", *path)
 
+    def terms_of_use(self) -> tuple:
+        """Who publishes and answers for the dataset and its service, under which licence and access rights:
+        (predicate, object) pairs flattened, as `add` takes them."""
+        return (DCTERMS.publisher, self.publisher,
+                DCAT.contactPoint, self.contact,
+                DCTERMS.license, AUTHORITIES["CC_BY_4_0"].iri,
+                DCTERMS.accessRights, AUTHORITIES["PUBLIC"].iri)
+
     def add_common(self, subject: URIRef) -> None:
         """Add the issued and modified dates and the languages to a subject."""
         for predicate, obj in self.dates:
@@ -409,11 +353,8 @@ def english_label(graph: Graph, subject: URIRef, predicate: URIRef = RDFS.label)
 
 def countries(data: Graph) -> dict[URIRef, str]:
     """The EU authority IRIs of the countries the data has, with the data's English name of each."""
-    return {
-        match: english_label(data, country)
-        for country, match in data.subject_objects(SKOS.exactMatch)
-        if str(match).startswith(str(EU_COUNTRY))
-    }
+    return {match: english_label(data, country) for country, match in data.subject_objects(SKOS.exactMatch)
+            if str(match).startswith(str(EU_COUNTRY))}
 
 
 def coverage(data: Graph, minter: Minter) -> tuple[date, date]:
@@ -430,20 +371,14 @@ def languages(knowledge: Graph) -> list[str]:
     return sorted(LANGUAGES[tag] for tag in tags if tag in LANGUAGES)
 
 
-def describe_dcat(
-    g: Graph, graphs: dict[str, Graph], knowledge: Graph, settings: Settings, dump_sizes: Mapping[str, int]
-) -> None:
+def describe_dcat(g: Graph, graphs: dict[str, Graph], knowledge: Graph, settings: Settings,
+                  dump_sizes: Mapping[str, int]) -> None:
     """DCAT-AP 3: the catalogue, the dataset, its distributions and the SPARQL data service."""
     codes = languages(knowledge)
-    record = Record(
-        g,
-        Minter(settings.base),
-        (
-            (DCTERMS.issued, Literal(ISSUED, datatype=XSD.date)),
-            (DCTERMS.modified, Literal(modified(settings), datatype=XSD.date)),
-        ),
-        tuple(AUTHORITIES[code].iri for code in codes),
-    )
+    record = Record(g, Minter(settings.base),
+                    ((DCTERMS.issued, Literal(ISSUED, datatype=XSD.date)),
+                     (DCTERMS.modified, Literal(modified(settings), datatype=XSD.date))),
+                    tuple(AUTHORITIES[code].iri for code in codes))
     for code in ("PUBLIC", "IRREG", "data-theme", *THEMES, *codes):
         add_code(g, AUTHORITIES[code])
     describe_agents(record)
@@ -466,93 +401,50 @@ def describe_agents(record: Record) -> None:
 def describe_catalogue(record: Record) -> None:
     """The catalogue: its one dataset and one data service."""
     catalogue = catalogue_iri(record.base)
-    add(
-        record.g,
-        catalogue,
-        RDF.type,
-        DCAT.Catalog,
-        DCTERMS.title,
-        en(f"{TITLE} catalogue"),
-        DCTERMS.description,
-        en(f"The DCAT-AP catalogue of the {TITLE}: the dataset, its dumps and its SPARQL endpoint."),
-        DCTERMS.publisher,
-        record.publisher,
-        FOAF.homepage,
-        URIRef(record.base),
-        DCTERMS.license,
-        AUTHORITIES["CC_BY_4_0"].iri,
-        DCAT.themeTaxonomy,
-        AUTHORITIES["data-theme"].iri,
-        DCAT.dataset,
-        record.dataset,
-        DCAT.service,
-        service_iri(record.base),
-    )
+    add(record.g, catalogue, RDF.type, DCAT.Catalog,
+        DCTERMS.title, en(f"{TITLE} catalogue"),
+        DCTERMS.description, en(f"The DCAT-AP catalogue of the {TITLE}: the dataset, its dumps and its "
+                                "SPARQL endpoint."),
+        DCTERMS.publisher, record.publisher,
+        FOAF.homepage, URIRef(record.base),
+        DCTERMS.license, AUTHORITIES["CC_BY_4_0"].iri,
+        DCAT.themeTaxonomy, AUTHORITIES["data-theme"].iri,
+        DCAT.dataset, record.dataset,
+        DCAT.service, service_iri(record.base))
     record.add_common(catalogue)
 
 
 def describe_dataset(record: Record, data: Graph) -> None:
     """The dataset: what it is about, where and when, who publishes it, under which terms."""
     g, ds = record.g, record.dataset
-    add(
-        g,
-        ds,
-        RDF.type,
-        DCAT.Dataset,
-        DCTERMS.title,
-        en(TITLE),
-        DCTERMS.description,
-        en(DESCRIPTION),
-        DCTERMS.identifier,
-        Literal(str(ds)),
-        DCAT.landingPage,
-        URIRef(record.base),
-        DCTERMS.publisher,
-        record.publisher,
-        DCTERMS.creator,
-        record.publisher,
-        DCAT.contactPoint,
-        record.contact,
-        DCTERMS.license,
-        AUTHORITIES["CC_BY_4_0"].iri,
-        DCTERMS.accessRights,
-        AUTHORITIES["PUBLIC"].iri,
-        DCTERMS.accrualPeriodicity,
-        AUTHORITIES["IRREG"].iri,
-        PROV.wasDerivedFrom,
-        record.minter.id("source", "iuc-brochure"),
-        DCTERMS.provenance,
-        record.node("provenance"),
-        DCTERMS.temporal,
-        record.node("temporal-coverage"),
-    )
+    add(g, ds, RDF.type, DCAT.Dataset,
+        DCTERMS.title, en(TITLE),
+        DCTERMS.description, en(DESCRIPTION),
+        DCTERMS.identifier, Literal(str(ds)),
+        DCAT.landingPage, URIRef(record.base),
+        *record.terms_of_use(),
+        DCTERMS.creator, record.publisher,
+        DCTERMS.accrualPeriodicity, AUTHORITIES["IRREG"].iri,
+        PROV.wasDerivedFrom, record.minter.id("source", "iuc-brochure"),
+        DCTERMS.provenance, record.node("provenance"),
+        DCTERMS.temporal, record.node("temporal-coverage"))
     record.add_common(ds)
     add(g, record.node("provenance"), RDF.type, DCTERMS.ProvenanceStatement, RDFS.label, en(PROVENANCE))
     for theme in THEMES:
         add(g, ds, DCAT.theme, AUTHORITIES[theme].iri)
-    streams = {
-        english_label(data, s, SKOS.prefLabel) for s in data.subjects(RDF.type, record.minter.iuc.ThematicStream)
-    }
+    streams = {english_label(data, s, SKOS.prefLabel)
+               for s in data.subjects(RDF.type, record.minter.iuc.ThematicStream)}
     for keyword in sorted({*KEYWORDS, *streams}):
         add(g, ds, DCAT.keyword, en(keyword))
     for place, label in countries(data).items():
         add(g, ds, DCTERMS.spatial, place)
         add(g, place, RDF.type, DCTERMS.Location, SKOS.prefLabel, en(label))
     start, end = coverage(data, record.minter)
-    add(
-        g,
-        record.node("temporal-coverage"),
-        RDF.type,
-        DCTERMS.PeriodOfTime,
-        DCAT.startDate,
-        Literal(start, datatype=XSD.date),
-        DCAT.endDate,
-        Literal(end, datatype=XSD.date),
-    )
-    for standard, title in (
-        (record.minter.ontology, "IUC ontology"),
-        (record.minter.graph("shapes"), "IUC SHACL shapes"),
-    ):
+    add(g, record.node("temporal-coverage"), RDF.type, DCTERMS.PeriodOfTime,
+        DCAT.startDate, Literal(start, datatype=XSD.date),
+        DCAT.endDate, Literal(end, datatype=XSD.date))
+    for standard, title in ((record.minter.ontology, "IUC ontology"),
+                            (record.minter.graph("shapes"), "IUC SHACL shapes")):
         add(g, ds, DCTERMS.conformsTo, standard)
         add(g, standard, RDF.type, DCTERMS.Standard, DCTERMS.title, en(title))
 
@@ -563,30 +455,17 @@ def describe_distributions(record: Record, dump_sizes: Mapping[str, int]) -> Non
         node = record.node("distribution", dist.key)
         url = dump_url(record.base, dist.filename)
         add(record.g, record.dataset, DCAT.distribution, node)
-        add(
-            record.g,
-            node,
-            RDF.type,
-            DCAT.Distribution,
-            DCTERMS.title,
-            en(dist.title),
-            DCTERMS.description,
-            en(f"{dist.title}: the data, ontology and SDG vocabulary graphs in one file ({dist.filename})."),
-            DCAT.accessURL,
-            url,
-            DCAT.downloadURL,
-            url,
-            DCTERMS.format,
-            add_code(record.g, AUTHORITIES[dist.file_type]),
-            DCAT.mediaType,
-            add_code(record.g, AUTHORITIES[dist.media_type]),
-            DCAT.byteSize,
-            Literal(dump_sizes[dist.filename], datatype=XSD.nonNegativeInteger),
-            DCTERMS.license,
-            AUTHORITIES["CC_BY_4_0"].iri,
-            DCTERMS.rights,
-            record.node("rights"),
-        )
+        add(record.g, node, RDF.type, DCAT.Distribution,
+            DCTERMS.title, en(dist.title),
+            DCTERMS.description, en(f"{dist.title}: the data, ontology and SDG vocabulary graphs in one file "
+                                    f"({dist.filename})."),
+            DCAT.accessURL, url,
+            DCAT.downloadURL, url,
+            DCTERMS.format, add_code(record.g, AUTHORITIES[dist.file_type]),
+            DCAT.mediaType, add_code(record.g, AUTHORITIES[dist.media_type]),
+            DCAT.byteSize, Literal(dump_sizes[dist.filename], datatype=XSD.nonNegativeInteger),
+            DCTERMS.license, AUTHORITIES["CC_BY_4_0"].iri,
+            DCTERMS.rights, record.node("rights"))
         if dist.compression:
             add(record.g, node, DCAT.compressFormat, add_code(record.g, AUTHORITIES[dist.compression]))
         record.add_common(node)
@@ -595,35 +474,15 @@ def describe_distributions(record: Record, dump_sizes: Mapping[str, int]) -> Non
 def describe_service(record: Record) -> None:
     """The SPARQL endpoint as a DCAT data service serving the dataset."""
     service, endpoint = service_iri(record.base), URIRef(record.base + "sparql")
-    add(
-        record.g,
-        service,
-        RDF.type,
-        DCAT.DataService,
-        DCTERMS.title,
-        en(f"{TITLE} SPARQL endpoint"),
-        DCTERMS.description,
-        en(
-            "A read-only SPARQL 1.1 endpoint over every named graph of the dataset; "
-            "without a query it answers its service description."
-        ),
-        DCAT.endpointURL,
-        endpoint,
-        DCAT.endpointDescription,
-        endpoint,
-        DCAT.servesDataset,
-        record.dataset,
-        DCTERMS.conformsTo,
-        SPARQL_PROTOCOL,
-        DCTERMS.publisher,
-        record.publisher,
-        DCAT.contactPoint,
-        record.contact,
-        DCTERMS.license,
-        AUTHORITIES["CC_BY_4_0"].iri,
-        DCTERMS.accessRights,
-        AUTHORITIES["PUBLIC"].iri,
-    )
+    add(record.g, service, RDF.type, DCAT.DataService,
+        DCTERMS.title, en(f"{TITLE} SPARQL endpoint"),
+        DCTERMS.description, en("A read-only SPARQL 1.1 endpoint over every named graph of the dataset; "
+                                "without a query it answers its service description."),
+        DCAT.endpointURL, endpoint,
+        DCAT.endpointDescription, endpoint,
+        DCAT.servesDataset, record.dataset,
+        DCTERMS.conformsTo, SPARQL_PROTOCOL,
+        *record.terms_of_use())
     add(record.g, SPARQL_PROTOCOL, RDF.type, DCTERMS.Standard, DCTERMS.title, en("SPARQL 1.1 Protocol"))
     for theme in THEMES:
         add(record.g, service, DCAT.theme, AUTHORITIES[theme].iri)
