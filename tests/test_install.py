@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,8 @@ import pytest
 from rdflib import Graph, URIRef
 
 from iuckg.settings import BUNDLED, bundled
+
+from .web.conftest import free_port, stop, wait_until_up
 
 pytestmark = pytest.mark.live
 
@@ -79,13 +80,6 @@ def pins() -> str:
             continue
         pinned.setdefault(name.lower().replace("_", "-"), f"{name}=={dist.version}")
     return "".join(line + "\n" for line in sorted(pinned.values()))
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(url: str, accept: str = "text/html") -> tuple[int, str, str]:
@@ -162,23 +156,13 @@ def server(installed):
                                    stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}/"
         try:
-            deadline = time.monotonic() + 180
-            while True:
-                assert process.poll() is None, f"iuckg serve exited with {process.returncode}:\n{log_path.read_text()}"
-                assert time.monotonic() < deadline, f"iuckg serve did not answer:\n{log_path.read_text()}"
-                try:
-                    with urllib.request.urlopen(url + "sparql?query=ASK%7B%7D", timeout=2):
-                        break
-                except OSError:
-                    time.sleep(0.3)
+            try:
+                wait_until_up(url + "sparql?query=ASK%7B%7D", process, seconds=180)
+            except (RuntimeError, TimeoutError) as exc:
+                pytest.fail(f"iuckg serve: {exc}:\n{log_path.read_text()}")
             yield url, log_path
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 def bundled_sources() -> dict[str, bytes]:
