@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -128,7 +129,7 @@ def turtle(ntriples: bytes, minter: Minter, fmt: ox.RdfFormat = ox.RdfFormat.TUR
     """Re-serialise sorted N-Triples in another format, keeping their order."""
     triples = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
     prefixes = {k: str(v) for k, v in minter.prefixes().items()}
-    return ox.serialize(triples, format=fmt, prefixes=prefixes)
+    return cast(bytes, ox.serialize(triples, format=fmt, prefixes=prefixes))  # no output: bytes
 
 
 def gzipped(data: bytes) -> bytes:

@@ -14,6 +14,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -156,8 +157,9 @@ def write_index(quads: bytes, base: str, path: Path) -> None:
 
     def select(text: str) -> list:
         # in a fixed order: Oxigraph's answers come in an order that may change from process to process
+        solutions = cast(ox.QuerySolutions, store.query(prefixes + text, use_default_graph_as_union=True))  # a SELECT
         return sorted(
-            store.query(prefixes + text, use_default_graph_as_union=True),
+            solutions,
             key=lambda row: tuple("" if v is None else str(v) for v in row),
         )
 
@@ -293,7 +295,7 @@ class Writer:
 
     def write_pairings(self, pairings, sides, alignments, sdg_labels) -> None:
         """The pairings list, its facets and the pairings' search entries."""
-        topic_labels = {}
+        topic_labels: dict[str, str] = {}
         for row in self.select(NAMED):
             if row["kind"].value == "topic":
                 topic_labels.setdefault(row["thing"].value, row["label"].value)

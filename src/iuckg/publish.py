@@ -19,6 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -139,11 +140,12 @@ class Client:
             separator = "&" if "?" in self.graph_store else "?"
             url = f"{self.graph_store}{separator}{urllib.parse.urlencode({'graph': graph})}"
             for chunk in chunks(triples, UPLOAD_TRIPLES):
-                self.send(url, ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES), "application/n-triples")
+                body = cast(bytes, ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES))  # no output: bytes
+                self.send(url, body, "application/n-triples")
         else:
             for chunk in chunks(triples, UPDATE_TRIPLES):
                 # INSERT ... WHERE {} rather than INSERT DATA: Virtuoso refuses blank nodes in INSERT DATA.
-                triples_text = ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES).decode()
+                triples_text = cast(bytes, ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES)).decode()
                 self.update(f"INSERT {{ GRAPH <{graph}> {{\n{triples_text}}} }} WHERE {{}}")
 
 

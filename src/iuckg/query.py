@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -43,17 +44,17 @@ def run_local(settings: Settings, query: str, fmt: str) -> bytes:
         return (
             (("true" if result else "false") + "\n").encode()
             if fmt == "table"
-            else result.serialize(format=RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.JSON))
+            else cast(bytes, result.serialize(format=RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.JSON)))
         )
     if isinstance(result, ox.QuerySolutions):
         if fmt == "table":
             return text_table(result).encode("utf-8")
         if fmt not in RESULT_FORMATS:
             raise ValueError(f"a SELECT result cannot be written as {fmt}; use table, json, csv, tsv or xml")
-        return result.serialize(format=RESULT_FORMATS[fmt])
+        return cast(bytes, result.serialize(format=RESULT_FORMATS[fmt]))  # no output: bytes
     if fmt not in GRAPH_FORMATS and fmt != "table":
         raise ValueError(f"a graph result cannot be written as {fmt}; use turtle or ntriples")
-    return ox.serialize(result, format=GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE))
+    return cast(bytes, ox.serialize(result, format=GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE)))  # no output: bytes
 
 
 def run_remote(endpoint: str, query: str, fmt: str) -> bytes:

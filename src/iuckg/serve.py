@@ -90,7 +90,8 @@ def address_of(host: str) -> str:
         return host
     except ValueError:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-        return sorted(infos, key=lambda info: info[0] != socket.AF_INET)[0][4][0]
+        # an IPv4 or IPv6 socket address, whose host is a str
+        return str(sorted(infos, key=lambda info: info[0] != socket.AF_INET)[0][4][0])
 
 
 def run_server(settings: Settings) -> None:

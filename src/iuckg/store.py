@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import pyoxigraph as ox
 
@@ -38,6 +38,8 @@ DATABASE_DIR = "oxigraph"
 SOURCES_FILE = "sources.json"
 
 Result = ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple]
+# An RDF term as pyoxigraph hands it out (its stubs name no such union).
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 # Where bound variables join a named query on a remote store: the start of its WHERE clause.
 WHERE = re.compile(r"\b(?:WHERE|ASK)\s*\{", re.IGNORECASE)
 RESULTS_ACCEPT = "application/sparql-results+xml, application/sparql-results+json;q=0.9"
@@ -57,7 +59,7 @@ class Backend(Protocol):
         text: str,
         *,
         graph: str | None = None,
-        bindings: Mapping[str, ox.Term] | None = None,
+        bindings: Mapping[str, Term] | None = None,
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
         base_iri: str | None = None,
@@ -89,7 +91,7 @@ class OxigraphBackend:
         text: str,
         *,
         graph: str | None = None,
-        bindings: Mapping[str, ox.Term] | None = None,
+        bindings: Mapping[str, Term] | None = None,
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
         base_iri: str | None = None,
@@ -131,7 +133,7 @@ class RemoteBackend:
         text: str,
         *,
         graph: str | None = None,
-        bindings: Mapping[str, ox.Term] | None = None,
+        bindings: Mapping[str, Term] | None = None,
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
         base_iri: str | None = None,
@@ -194,7 +196,8 @@ class RemoteBackend:
 
     def describe(self, this: ox.NamedNode) -> set[ox.Triple]:
         """The description of a resource, constructed by the endpoint."""
-        return set(self.query(DESCRIBE_RESOURCE, bindings={"this": this}))
+        # a DESCRIBE query: the answer is triples
+        return set(cast(Iterable[ox.Triple], self.query(DESCRIBE_RESOURCE, bindings={"this": this})))
 
 
 def bnode_label(match: re.Match) -> bytes:
@@ -205,12 +208,13 @@ def bnode_label(match: re.Match) -> bytes:
 def ask_answer(solutions: ox.QuerySolutions) -> ox.QueryBoolean:
     """The boolean of an ASK answered as a table, as Virtuoso 7 does: a row holding 1 for true, no row for false."""
     value = any(term is not None and term.value in ("1", "true") for row in solutions for term in row)
-    return ox.parse_query_results(
+    answer = ox.parse_query_results(
         b'{"head": {}, "boolean": %s}' % (b"true" if value else b"false"), format=ox.QueryResultsFormat.JSON
     )
+    return cast(ox.QueryBoolean, answer)  # a JSON boolean result
 
 
-def bind(text: str, bindings: Mapping[str, ox.Term]) -> str:
+def bind(text: str, bindings: Mapping[str, Term]) -> str:
     """A named query with its bound variables joined as VALUES at the start of its WHERE clause."""
     where = WHERE.search(text)
     if where is None:
