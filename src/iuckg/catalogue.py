@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import cast
 
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, VOID, XSD
@@ -346,15 +347,17 @@ def add_code(g: Graph, code: Code) -> URIRef:
     return code.iri
 
 
-def english_label(graph: Graph, subject: URIRef, predicate: URIRef = RDFS.label) -> str:
+def english_label(graph: Graph, subject: Node, predicate: URIRef = RDFS.label) -> str:
     """The English label of a resource."""
-    return next(str(o) for o in sorted(graph.objects(subject, predicate)) if o.language == "en")
+    labels = [o for o in graph.objects(subject, predicate) if isinstance(o, Literal)]
+    return next(str(o) for o in sorted(labels) if o.language == "en")
 
 
 def countries(data: Graph) -> dict[URIRef, str]:
     """The EU authority IRIs of the countries the data has, with the data's English name of each."""
-    return {match: english_label(data, country) for country, match in data.subject_objects(SKOS.exactMatch)
-            if str(match).startswith(str(EU_COUNTRY))}
+    # skos:exactMatch links a country to an IRI
+    return {cast(URIRef, match): english_label(data, country)
+            for country, match in data.subject_objects(SKOS.exactMatch) if str(match).startswith(str(EU_COUNTRY))}
 
 
 def coverage(data: Graph, minter: Minter) -> tuple[date, date]:

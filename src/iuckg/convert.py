@@ -9,7 +9,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS
 
 from .namespaces import EU_COUNTRY, GEO, OA, SDG, SDGO, Minter
-from .records import Dataset, Pairing, Place
+from .records import Dataset, Pairing, Place, Theme, Topic
 
 MEMBER_CLASSES = {
     "city": "City",
@@ -54,6 +54,8 @@ def is_eu_member_state(brochure_code: str) -> bool:
 def country_name(alpha3: str) -> str:
     """The short English name of a country from ISO 3166 (pycountry)."""
     country = pycountry.countries.get(alpha_3=alpha3)
+    if country is None:
+        raise ValueError(f"{alpha3!r} is not an ISO 3166 alpha-3 country code")
     return getattr(country, "common_name", None) or country.name
 
 
@@ -228,7 +230,8 @@ class Converter:
         pairing = next((p for p in self.data.pairings if p.id == slug), None)
         if pairing:
             return self.pairing_label(pairing)
-        return next(c.label for c in (*self.data.themes, *self.data.topics) if c.id == slug)
+        concepts: tuple[Theme | Topic, ...] = (*self.data.themes, *self.data.topics)
+        return next(c.label for c in concepts if c.id == slug)
 
     def rule_iri(self, mapping) -> URIRef:
         """The IRI of an editorial mapping rule to an SDG goal or target."""

@@ -104,7 +104,8 @@ def parse(query: str, base: str | None = None) -> Verdict:
         ) from None
     except (ParseBaseException, ValueError, TypeError, KeyError, AttributeError) as exc:
         raise QueryRefused(f"SPARQL syntax error: {exc}") from None
-    default, named = [], []
+    default: list[str] = []
+    named: list[str] = []
     for node in walk(parsed[1]):
         name = getattr(node, "name", None)
         if name == "ServiceGraphPattern":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD, DefinedNamespace
 
 # schema.org: the http form, as the DCAT-AP shapes use it.
 SCHEMA = Namespace("http://schema.org/")
@@ -44,7 +44,8 @@ def href_of(iri: str, base: str) -> str | None:
     return iri if iri.lower().startswith(("http://", "https://")) else None
 
 
-PREFIXES = {
+# rdflib's own vocabularies (RDF, SKOS, ...) are DefinedNamespace classes; each prefix's str() is its IRI
+PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
     "rdf": RDF,
     "rdfs": RDFS,
     "owl": OWL,
@@ -90,7 +91,7 @@ class Minter:
         """The IRI of one of the named graphs the server holds."""
         return URIRef(self.base + "graph/" + name)
 
-    def prefixes(self) -> dict[str, Namespace]:
+    def prefixes(self) -> dict[str, Namespace | type[DefinedNamespace]]:
         """Prefixes for serialisations, including the minted namespaces."""
         return {**PREFIXES, "iuc": self.iuc, "id": Namespace(self.base + "id/")}
 

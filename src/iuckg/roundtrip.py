@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal
@@ -148,7 +149,8 @@ def retyped_by_oxigraph(graph: Graph) -> set[Literal]:
     return {
         probes[q.predicate.value]
         for q in store.quads_for_pattern(None, None, None, graph_name)
-        if q.object.datatype.value != str(probes[q.predicate.value].datatype)
+        # every probe's object is one of the literals added above
+        if cast(ox.Literal, q.object).datatype.value != str(probes[q.predicate.value].datatype)
     }
 
 

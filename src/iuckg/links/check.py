@@ -72,7 +72,8 @@ def derived_place_errors(
 ) -> list[DataError]:
     """A places.csv row against the reference and against what the lookup derives now."""
     if place.resolved:
-        problems = feature_errors(place, member, country, reference.features.get(place.geonames_id))
+        feature = reference.features.get(place.geonames_id) if place.geonames_id is not None else None
+        problems = feature_errors(place, member, country, feature)
         if problems:
             return problems
     if (place.geonames_id, place.match) != (derived.geonames_id, derived.match):

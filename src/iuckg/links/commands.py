@@ -29,7 +29,7 @@ def columns(rows: list[tuple], right: int = 0) -> list[str]:
 def report_text(report: Report, minter: Minter) -> str:
     """The tables of the check: links per target dataset, EuroVoc concepts, unresolved members."""
     links = sorted(report.links.items(), key=lambda kv: (kv[0][0].title, str(kv[0][1])))
-    rows = [("target dataset", "predicate", "links")]
+    rows: list[tuple[str, str, str | int]] = [("target dataset", "predicate", "links")]
     rows += [(target.title, short(predicate, minter), n) for (target, predicate), n in links]
     rows.append(("total", "", sum(report.links.values())))
     lines = [f"Links per target dataset (verified against {report.source})", *columns(rows, right=1), ""]

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from rdflib.namespace import RDF, SKOS
+from rdflib.term import Node
 
 from .. import catalogue
 from ..convert import MEMBER_CLASSES
 from ..namespaces import GEO, Minter
 
 
-def short(iri: URIRef, minter: Minter) -> str:
+def short(iri: Node, minter: Minter) -> str:
     """A prefixed name for an IRI where there is one."""
     return catalogue.prefixed(str(iri), minter) or f"<{iri}>"
 
