@@ -227,7 +227,7 @@ class Writer:
         ranks = {value: n for n, value in enumerate(order)}
         self.db.executemany(f"UPDATE {table} SET {key} = ? WHERE rowid = ?", ((ranks[v], i) for i, v in rows))
 
-    def read_pairings(self):
+    def read_pairings(self) -> tuple[dict[str, dict], dict[str, dict[int, Side]], dict[str, dict]]:
         """Pairings, their sides, and each member's rows, from the graph."""
         pairings: dict[str, dict] = {}
         sides: dict[str, dict[int, Side]] = defaultdict(dict)

@@ -47,6 +47,13 @@ GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=
 BNODE = re.compile(rb"<bnode>([^<]*)</bnode>")
 
 
+def term_value(term: Term) -> str:
+    """The value of an IRI, a blank node or a literal (a build's graphs hold no quoted triple, which has none)."""
+    if isinstance(term, ox.Triple):
+        raise TypeError(f"a quoted triple has no value: {term}")
+    return term.value
+
+
 class StoreError(Exception):
     """The remote store did not answer."""
 

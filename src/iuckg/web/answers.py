@@ -94,7 +94,7 @@ class Answers:
         method = scope["method"]
         if method not in ("GET", "HEAD", "POST") or scope["path"].startswith(UNKEPT):
             return None
-        headers = {}
+        headers: dict[bytes, bytes] = {}
         for name, value in scope["headers"]:
             if name in CONDITIONAL:
                 return None

@@ -111,7 +111,8 @@ def validators(version: Version):
         response.cache_control.no_cache = True
         if not CONDITIONAL.intersection(request.headers.keys(lower=True)):
             return response  # nothing to evaluate
-        return response.make_conditional(request)
+        response.make_conditional(request)  # in place: it returns the same response, typed as werkzeug's
+        return response
 
     return add_validators
 

@@ -171,7 +171,7 @@ def theme_chart(pub: Published) -> Chart:
     rows = pub.query(
         THEME_FIGURES,
         graph="data",
-        **{
+        bindings={
             "class": t("ThematicStream"),
             "theme": t("theme"),
             "hasMember": t("hasMember"),
@@ -261,7 +261,8 @@ def sdg_chart(pub: Published) -> Chart:
     """Pairings per Sustainable Development Goal, through their (derived) alignments."""
     t = pub.term
     rows = pub.query(
-        SDG_FIGURES, **{"class": ox.NamedNode(str(SDGO.Goal)), "alignment": t("alignment"), "alignedTo": t("alignedTo")}
+        SDG_FIGURES,
+        bindings={"class": ox.NamedNode(str(SDGO.Goal)), "alignment": t("alignment"), "alignedTo": t("alignedTo")},
     )
     return Chart(
         "sdgs",
@@ -280,7 +281,7 @@ def topic_chart(pub: Published) -> Chart:
     rows = pub.query(
         TOPIC_FIGURES,
         graph="data",
-        **{"class": t("UrbanAgendaTopic"), "alignment": t("alignment"), "alignedTo": t("alignedTo")},
+        bindings={"class": t("UrbanAgendaTopic"), "alignment": t("alignment"), "alignedTo": t("alignedTo")},
     )
     return Chart(
         "topics",

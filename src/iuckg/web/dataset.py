@@ -15,6 +15,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDFS, SKOS
 from ..index import LISTS
 from ..layout import DUMP_FILES, DUMP_PATH, PART_DUMPS
 from ..namespaces import IANA, SCHEMA, catalogue_iri, dataset_iri
+from ..store import term_value
 from . import conneg
 from .examples import examples
 from .geography import landing_map
@@ -83,7 +84,7 @@ def facts(triples: list[ox.Triple]) -> dict[str, dict[str, list]]:
     """Triples indexed by subject IRI, then predicate IRI."""
     index: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for t in triples:
-        index[t.subject.value][t.predicate.value].append(t.object)
+        index[term_value(t.subject)][t.predicate.value].append(t.object)
     return index
 
 

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 
 from ..collation import sort_key as uca
 from ..namespaces import GEO, OA, PREFIXES, SCHEMA, SH, href_of
+from ..store import term_value
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LABELS = (
@@ -133,7 +134,7 @@ class Labels:
         for t in triples:
             if t.predicate.value in LABELS and isinstance(t.object, ox.Literal):
                 lang = t.object.language or ""
-                self.by_iri[t.subject.value].setdefault(lang, t.object.value)
+                self.by_iri[term_value(t.subject)].setdefault(lang, t.object.value)
 
     def choose(self, values: dict[str, str]) -> tuple[str, str] | None:
         """The (language, value) in the first preferred language that has one, or any."""
@@ -222,7 +223,11 @@ def result_value(term, base: str) -> Value | None:
 
 def shown(triples: list[ox.Triple], base: str) -> list[ox.Triple]:
     """The triples a page shows people: none with a blank node, a SHACL property or a shape."""
-    shapes = {t.subject.value for t in triples if t.predicate.value == RDF_TYPE and t.object.value.startswith(SHACL)}
+    shapes = {
+        term_value(t.subject)
+        for t in triples
+        if t.predicate.value == RDF_TYPE and term_value(t.object).startswith(SHACL)
+    }
 
     def hidden(term) -> bool:
         """Whether a term is a blank node or a shape."""
@@ -238,7 +243,8 @@ def shown(triples: list[ox.Triple], base: str) -> list[ox.Triple]:
 def page_of(iri: str, triples: list[ox.Triple], languages: list[str], base: str) -> Page:
     """Build the page of a resource from its description (what people see of it: see `shown`)."""
     shape = iri.startswith(base + SHAPES_PATH) or any(
-        t.subject.value == iri and t.predicate.value == RDF_TYPE and t.object.value.startswith(SHACL) for t in triples
+        term_value(t.subject) == iri and t.predicate.value == RDF_TYPE and term_value(t.object).startswith(SHACL)
+        for t in triples
     )
     triples = shown(triples, base)
     labels = Labels(triples, languages, base)
@@ -246,12 +252,12 @@ def page_of(iri: str, triples: list[ox.Triple], languages: list[str], base: str)
     incoming: dict[str, list] = defaultdict(list)
     classes: dict[str, set[str]] = defaultdict(set)
     for t in triples:
-        if t.subject.value == iri:
+        if term_value(t.subject) == iri:
             outgoing[t.predicate.value].append(t.object)
         elif isinstance(t.object, ox.NamedNode) and t.object.value == iri:
             incoming[t.predicate.value].append(t.subject)
         if t.predicate.value == RDF_TYPE:
-            classes[t.subject.value].add(t.object.value)
+            classes[term_value(t.subject)].add(term_value(t.object))
     iuc = base + "def/iuc#"
     editorial_properties = read_properties(iri, incoming, classes, iuc)
 
@@ -259,7 +265,7 @@ def page_of(iri: str, triples: list[ox.Triple], languages: list[str], base: str)
     descriptions = {
         t.object.language or "": t.object.value
         for t in triples
-        if t.subject.value == iri and t.predicate.value in DESCRIPTIONS and isinstance(t.object, ox.Literal)
+        if term_value(t.subject) == iri and t.predicate.value in DESCRIPTIONS and isinstance(t.object, ox.Literal)
     }
     description = labels.pick(descriptions)
     # the heading and the description are not repeated in the table

@@ -26,6 +26,7 @@ import time
 from concurrent.futures import CancelledError, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import IO, cast
 
 import pyoxigraph as ox
 from pebble import ProcessExpired, ProcessPool
@@ -104,7 +105,8 @@ class BoundedBuffer(io.RawIOBase):
     """A byte sink that raises QueryTooLarge past a limit."""
 
     def __init__(self, limit: int) -> None:
-        self.limit, self.chunks, self.size = limit, [], 0
+        self.limit, self.size = limit, 0
+        self.chunks: list[bytes] = []
 
     def writable(self) -> bool:
         """This is a writable stream."""
@@ -160,7 +162,7 @@ def table_of(result, job: Job) -> Table:
         columns = ("subject", "predicate", "object")
         source = ((t.subject, t.predicate, cut(t.object)) for t in result)
     limit = max(1, min(job.max_rows, job.max_cells // max(1, len(columns))))
-    rows = []
+    rows: list[tuple] = []
     for row in source:
         if len(rows) == limit:
             return Table(columns, tuple(rows), True)
@@ -174,6 +176,8 @@ def evaluate(job: Job) -> tuple[str, bytes | Table | bool]:
     if job.guard:
         names_dataset = check_query(job.query, job.local_graphs, job.base).names_dataset
     try:
+        if _BACKEND is None:  # open_worker did not run in this process
+            raise RuntimeError("this query worker has no backend open")
         result = _BACKEND.query(
             job.query,
             default_graphs=job.default_graphs,
@@ -192,7 +196,8 @@ def evaluate(job: Job) -> tuple[str, bytes | Table | bool]:
             return kind, serialized_results(result, job)
         out = BoundedBuffer(job.max_bytes)
         if job.graph_format:
-            ox.serialize(result, out, format=GRAPH_FORMATS[job.graph_format])
+            # pyoxigraph writes to any object with a write method, not only an IO[bytes]
+            ox.serialize(result, cast(IO[bytes], out), format=GRAPH_FORMATS[job.graph_format])
         return kind, out.value()
     except (QueryTooLarge, QueryRefused, StoreError, MemoryError):
         raise

@@ -21,8 +21,9 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, cast
 
 from a2wsgi.wsgi import build_environ
 from werkzeug.wsgi import FileWrapper
@@ -109,15 +110,17 @@ class Front:
         if body is None:  # the body ended early: the client went away, or sent a malformed chunked body
             await self.answer(send, plain(400, "the request body is malformed or was cut off"))
             return
-        key = self.answers.key(scope, body) if self.answers is not None else None
-        if key is not None:
-            kept = self.answers.get(key)
+        answers = self.answers
+        key = answers.key(scope, body) if answers is not None else None
+        if answers is not None and key is not None:
+            kept = answers.get(key)
             if kept is not None:
                 await self.answer(send, kept_messages(kept, scope["method"] == "HEAD"))
                 return
             if scope["method"] == "HEAD":  # the app answers HEAD without a body: nothing to keep
                 key = None
-        environ = build_environ(scope, io.BytesIO(body))
+        # a2wsgi types wsgi.input as its own Body class; any binary stream is one (PEP 3333). Its Environ is a dict.
+        environ = cast(dict[str, Any], build_environ(scope, io.BytesIO(body)))  # type: ignore[arg-type]
         environ.update({"iuckg.started": started, "iuckg.gone": threading.Event(), "wsgi.file_wrapper": file_chunks})
         # only queries (on /sparql) look whether their client went away
         watcher = (
@@ -186,7 +189,7 @@ class Front:
         except Exception:  # a client that went away or stopped reading: nothing more to do for it
             return
 
-    async def respond(self, environ: dict, send, key: str | None = None) -> None:
+    async def respond(self, environ: dict[str, Any], send, key: str | None = None) -> None:
         """Run the app in a thread, then send its answer from the event loop, a chunk at a time; keep a whole
         answer under `key` once it is sent."""
         loop = asyncio.get_running_loop()
@@ -200,7 +203,7 @@ class Front:
         def start() -> dict:
             return {"type": "http.response.start", "status": head["status"], "headers": head["headers"]}
 
-        def run() -> list[bytes] | object:
+        def run() -> Iterable[bytes]:
             """The app's answer: its body when its length is known and small (a page, a document, a query's
             answer), otherwise its iterable (a file, read chunk by chunk)."""
             iterable = self.app(environ, start_response)
@@ -219,7 +222,7 @@ class Front:
             if isinstance(iterable, list):  # a page or document, in memory
                 body = iterable[0]
                 await self.answer(send, [start(), {"type": "http.response.body", "body": body}])
-                if key is not None:
+                if key is not None and self.answers is not None:  # a key is made only where answers are kept
                     self.answers.keep_later(key, Answer(head["status"], tuple(head["headers"]), body))
                 return
             iterator = iter(iterable)

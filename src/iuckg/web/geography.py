@@ -19,6 +19,7 @@ import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import pycountry
@@ -123,8 +124,8 @@ class Place:
 
     def as_json(self) -> dict:
         """What map.js needs of the place (coordinates rounded to about 100 m)."""
-        doc = {"label": self.label, "href": self.href, "in": self.country, "outline": self.outline}
-        if self.lat is not None:
+        doc: dict[str, Any] = {"label": self.label, "href": self.href, "in": self.country, "outline": self.outline}
+        if self.lat is not None and self.long is not None:  # a place has both or neither
             doc |= {"lat": round(self.lat, 3), "long": round(self.long, 3)}
         elif self.approximate:
             doc |= {"approximate": True, "note": self.note}
@@ -175,7 +176,9 @@ def places(pub: Published) -> dict[str, Place]:
 def themes(pub: Published) -> list[dict]:
     """The thematic streams in the brochure's order, each with its colour and dash pattern."""
     t = pub.term
-    rows = pub.query(THEMES, graph="data", **{"class": t("ThematicStream"), "citiesAndRegions": t("citiesAndRegions")})
+    rows = pub.query(
+        THEMES, graph="data", bindings={"class": t("ThematicStream"), "citiesAndRegions": t("citiesAndRegions")}
+    )
     found = {}
     for r in rows:
         number = r["notation"].value if r["notation"] else ""
@@ -223,7 +226,7 @@ def map_index(pub: Published) -> dict:
         p["sides"].setdefault(int(r["order"].value), set()).add(r["member"].value)  # 1 or 2 (the shapes say)
         if r["stream"] is not None:
             p["streams"].add(r["stream"].value)
-    index = {
+    index: dict[str, Any] = {
         "places": places(pub),
         "themes": themes(pub),
         "pairings": dict(sorted(pairings.items(), key=lambda item: (item[1]["label"], item[0]))),

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, PROV, RDFS, SKOS
 
 from ..namespaces import SDGO, sdg_code
+from ..store import term_value
 from .describe import MAX_REFERENCES, RDF_TYPE, Group, Labels, Page, Value, href_of, uca, value_of
 from .geography import member_map, pairing_map
 from .queries import PREFIXES
@@ -342,7 +343,7 @@ class Facts:
         self.labels = Labels(triples, languages, base)
         self.index: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         for t in triples:
-            self.index[t.subject.value][t.predicate.value].append(t.object)
+            self.index[term_value(t.subject)][t.predicate.value].append(t.object)
 
     def objects(self, subject: str, predicate: str) -> list:
         """The objects of a subject's predicate."""
@@ -418,15 +419,16 @@ def pairing_card(pub: Published, page: Page, triples: list[ox.Triple], languages
     t = {name: pub.term(name).value for name in TERMS}
     found = [
         *pub.query(
-            PAIRING_SIDES, **bound(pub, page.iri, ("hasSide", "sideMember", "sideOrder", "country", "euMemberState"))
+            PAIRING_SIDES,
+            bindings=bound(pub, page.iri, ("hasSide", "sideMember", "sideOrder", "country", "euMemberState")),
         ),
         *pub.query(
             PAIRING_WORK,
-            **bound(
+            bindings=bound(
                 pub, page.iri, ("caseStudy", "actionPlan", "step", "stepOrder", "action", "stakeholder", "helixSector")
             ),
         ),
-        *pub.query(PAIRING_ALIGNMENTS, **bound(pub, page.iri, ("alignment", "alignedTo"))),
+        *pub.query(PAIRING_ALIGNMENTS, bindings=bound(pub, page.iri, ("alignment", "alignedTo"))),
     ]
     facts = Facts(triples + found, languages, pub.base)
     iri = page.iri
@@ -528,10 +530,13 @@ def alignments_of(facts: Facts, iri: str, t: dict[str, str]) -> list[Alignment]:
                     sorted(origins, key=lambda o: uca(o.value.text)),
                 )
             )
-    return sorted(
-        result,
-        key=lambda al: (0, sdg_order(sdg_code(al.target.iri))) if sdg_code(al.target.iri) else (1, uca(al.target.text)),
-    )
+    return sorted(result, key=alignment_order)
+
+
+def alignment_order(alignment: Alignment) -> tuple:
+    """SDG goals and targets in the order of their codes, then the other targets by label."""
+    code = sdg_code(alignment.target.iri) if alignment.target.iri else None
+    return (0, sdg_order(code)) if code else (1, uca(alignment.target.text))
 
 
 def sdg_order(code: str) -> tuple:
@@ -546,7 +551,7 @@ def member_card(pub: Published, page: Page, triples: list[ox.Triple], languages:
     found = list(
         pub.query(
             MEMBER_PAIRINGS,
-            **bound(
+            bindings=bound(
                 pub,
                 page.iri,
                 ("hasSide", "sideMember", "country", "euMemberState", "hasMember", "theme", "programmeComponent"),
@@ -559,7 +564,8 @@ def member_card(pub: Published, page: Page, triples: list[ox.Triple], languages:
     countries = facts.iris(iri, t["country"])
     pairings = []
     for pairing in {s.subject.value for s in found if s.predicate.value == t["hasSide"]}:
-        partners, fellows = [], []
+        partners: list[MemberRef] = []
+        fellows: list[MemberRef] = []
         for side in facts.iris(pairing, t["hasSide"]):
             members = facts.iris(side, t["sideMember"])
             refs = [member_ref(facts, m, t, pub) for m in members if m != iri]
@@ -587,7 +593,7 @@ def listing(
 ) -> Listing:
     """The pairings of a concept, by label in the visitor's languages and the Unicode Collation Algorithm."""
     labels: dict[str, dict[str, str]] = defaultdict(dict)
-    for row in pub.query(query, **bound(pub, iri, names)):
+    for row in pub.query(query, bindings=bound(pub, iri, names)):
         found = labels[row["pairing"].value]
         if row["label"] is not None:
             found.setdefault(row["label"].language or "", row["label"].value)
@@ -598,7 +604,7 @@ def listing(
                 picker.pick(found) or picker.of(p),
                 href_of(p, pub.base),
                 p,
-                picker.choose(found)[0] or None if found else None,
+                chosen[0] or None if (chosen := picker.choose(found)) else None,
             )
             for p, found in labels.items()
         ]

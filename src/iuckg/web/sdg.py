@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from rdflib.namespace import SKOS
 
 from ..namespaces import SDG, sdg_code
+from ..store import term_value
 from . import conneg
 from .describe import RDF_TYPE, Value, page_of, uca
 from .pages import ALIGNED_PAIRINGS, SDG_KINDS, Facts, Listing, listing, sdg_order
@@ -54,9 +55,9 @@ def concept(code: str):
         abort(404, f"{code!r} is not the code of an SDG goal or target")
     triples = description(pub, iri)
     kinds = [
-        SDG_KINDS[t.object.value]
+        SDG_KINDS[term_value(t.object)]
         for t in triples
-        if t.subject.value == iri and t.predicate.value == RDF_TYPE and t.object.value in SDG_KINDS
+        if term_value(t.subject) == iri and t.predicate.value == RDF_TYPE and term_value(t.object) in SDG_KINDS
     ]
     if not kinds:
         abort(404, f"there is no SDG goal or target {code} in this dataset")
@@ -88,7 +89,9 @@ def concept_of(
     """An SDG goal or target as its page shows it."""
     facts = Facts(triples, languages, pub.base)
     rules = [
-        s.subject.value for s in triples if s.predicate.value == pub.term("mapsTo").value and s.object.value == iri
+        term_value(s.subject)
+        for s in triples
+        if s.predicate.value == pub.term("mapsTo").value and term_value(s.object) == iri
     ]
     narrower = [(sdg_code(n), facts.value(n)) for n in facts.iris(iri, str(SKOS.narrower))]
     notes = {o.language or "": o.value for o in facts.objects(iri, str(SKOS.note))}
@@ -100,7 +103,7 @@ def concept_of(
         name=notes.get(shown[0] if shown else "") or facts.text(iri, str(SKOS.note)) or f"SDG {code}",
         statement=shown[1] if shown else None,
         short=alternatives.get(shown[0]) if shown else None,
-        goal=[(sdg_code(g), facts.value(g)) for g in facts.iris(iri, str(SKOS.broader)) if sdg_code(g)],
+        goal=[(c, facts.value(g)) for g in facts.iris(iri, str(SKOS.broader)) if (c := sdg_code(g))],
         targets=sorted(((c, v) for c, v in narrower if c), key=lambda cv: sdg_order(cv[0])),
         indicators=sorted((v for c, v in narrower if not c), key=lambda v: uca(v.text)),
         rules=sorted((facts.value(r) for r in set(rules)), key=lambda v: uca(v.text)),

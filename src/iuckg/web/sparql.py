@@ -97,8 +97,16 @@ def check_limits(req: ProtocolRequest) -> None:
     Graphs the protocol's `default-graph-uri`/`named-graph-uri` name are never fetched: one the store
     does not hold is an empty graph, as the W3C protocol tests expect."""
     limit = published().settings.max_query_length
-    if len(req.query) > limit:
-        abort(413, f"the query is {len(req.query)} characters long; the limit is {limit}")
+    query = query_of(req)
+    if len(query) > limit:
+        abort(413, f"the query is {len(query)} characters long; the limit is {limit}")
+
+
+def query_of(req: ProtocolRequest) -> str:
+    """The query of a request that has one (the endpoint answers a request without one with its description)."""
+    if req.query is None:
+        raise ValueError("the request holds no query")
+    return req.query
 
 
 def busy(message: str, retry_after: int):
@@ -118,8 +126,9 @@ def evaluate(req: ProtocolRequest, results: conneg.Format | None, graph: conneg.
     """Run a query in the worker pool, if admitted; protocol errors become 4xx/503 answers."""
     pub = published()
     settings = pub.settings
+    query = query_of(req)
     job = Job(
-        req.query,
+        query,
         pub.base,
         tuple(req.default_graphs),
         tuple(req.named_graphs),
@@ -141,9 +150,9 @@ def evaluate(req: ProtocolRequest, results: conneg.Format | None, graph: conneg.
     except QueryRefused as exc:
         abort(400, str(exc))
     except SyntaxError as exc:
-        if looks_like_update(req.query):
+        if looks_like_update(query):
             abort(400, READ_ONLY)
-        abort(400, f"SPARQL syntax error {readable_syntax_error(str(exc), req.query)}")
+        abort(400, f"SPARQL syntax error {readable_syntax_error(str(exc), query)}")
     except EngineError as exc:
         abort(400, f"the query could not be evaluated: {exc}")
     except QueryTooLarge as exc:
@@ -331,10 +340,12 @@ def service_description():
     return response
 
 
-def result_table(kind: str, answer: Table | bool, base: str) -> dict:
+def result_table(kind: str, answer: Table | bool | None, base: str) -> dict:
     """The editor's view of a bounded answer: a boolean, or columns and rows of page values."""
     if kind == "boolean":
         return {"boolean": answer}
+    if not isinstance(answer, Table):
+        raise TypeError(f"the answer of a {kind} query is a table, not {answer!r}")
     rows = [[result_value(term, base) for term in row] for row in answer.rows]
     return {"columns": list(answer.columns), "rows": rows, "truncated": answer.truncated, "graph": kind == "graph"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from ..index import Index
 from ..layout import INDEX_FILE, SUMMARY_FILE
 from ..namespaces import Minter
 from ..settings import Settings
-from ..store import Backend
+from ..store import Backend, Term
 from .admission import Admission
 from .evaluation import Evaluator
 from .queries import EXISTS
@@ -103,9 +103,13 @@ class Published:
         """The server path of a minted IRI, or None for an external one."""
         return "/" + iri[len(self.base) :] if iri.startswith(self.base) else None
 
-    def query(self, text: str, graph: str | None = None, **bindings):
-        """Run one of the app's own queries over one named graph or the union of all."""
-        return self.backend.query(text, graph=self.graph(graph).value if graph else None, bindings=bindings)
+    def query(self, text: str, graph: str | None = None, bindings: Mapping[str, Term] | None = None, **terms: Term):
+        """Run one of the app's own queries over one named graph or the union of all.
+
+        Its variables are bound to `bindings` and to the keyword arguments `terms`.
+        """
+        bound = {**(bindings or {}), **terms}
+        return self.backend.query(text, graph=self.graph(graph).value if graph else None, bindings=bound)
 
     def exists(self, iri: str) -> bool:
         """Whether an IRI is mentioned in any graph."""
