@@ -31,7 +31,7 @@ import pyshacl
 
 from iuckg.build import build, compile_graphs, gate
 from iuckg.settings import Settings
-from scale import free_port, load  # the scale benchmark's load generator, beside this file
+from scale import free_port, load, stop, wait_for  # the scale benchmark's helpers, beside this file
 
 # Seconds a case may take before its measurement stops.
 TIME_LIMIT = 300
@@ -64,18 +64,6 @@ def bench_gate(settings: Settings) -> list[tuple[str, str, float]]:
             ("pyshacl with inference=rdfs (s)", f"{peer:.2f}", 1.0)]
 
 
-def wait_for(url: str, seconds: float = 60) -> None:
-    """Wait until a URL answers 200."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(url)
-
-
 def bench_http(requests: int, clients: int, workdir: Path) -> list[tuple[str, dict, dict | None]]:
     """iuckg serve and Oxigraph server side by side on the same data."""
     port, peer_port = free_port(), free_port()
@@ -91,8 +79,8 @@ def bench_http(requests: int, clients: int, workdir: Path) -> list[tuple[str, di
                              "--bind", f"127.0.0.1:{peer_port}", "--union-default-graph"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(base + "sparql?query=ASK%7B%7D")
-        wait_for(f"http://127.0.0.1:{peer_port}/query?query=ASK%7B%7D")
+        wait_for(base + "sparql?query=ASK%7B%7D", iuckg)
+        wait_for(f"http://127.0.0.1:{peer_port}/query?query=ASK%7B%7D", peer)
         query = urllib.parse.urlencode({"query": THEME_QUERY.format(base=base)})
         describe = urllib.parse.urlencode({"query": f"DESCRIBE <{base}{RESOURCE}>"})
         json_results = {"Accept": "application/sparql-results+json"}
@@ -111,8 +99,7 @@ def bench_http(requests: int, clients: int, workdir: Path) -> list[tuple[str, di
         return rows
     finally:
         for process in (iuckg, peer):
-            process.terminate()
-            process.wait(timeout=30)
+            stop(process)
 
 
 def main() -> int:

@@ -2,54 +2,41 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+from filelock import ReadWriteLock
 from rdflib import Graph
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/helpers.py
 
-from helpers import BASE, REPO, ExampleBuilds, copy_data, repo_settings, union
 import iuckg.build
-from iuckg.build import Build, KNOWLEDGE_GRAPHS, build
+from helpers import BASE, REPO, ExampleBuilds, copy_data, repo_settings, union
+from iuckg.build import KNOWLEDGE_GRAPHS, Build, build
 from iuckg.convert import sdg_codes as codes_of
 from iuckg.settings import Settings
 from iuckg.sources import parse_all
 
 
-_example_builds: list[ExampleBuilds] = []
-_example_builds_wanted: list[bool] = []
-
-
-@pytest.hookimpl(trylast=True)  # after -k/-m deselection
-def pytest_collection_modifyitems(session, config, items):
-    """Run the tests that need the example builds (test_build.py) last: the builds run in the
-    background meanwhile, started once the session build is done (see `built`)."""
-    users = [item for item in items if "example_builds" in getattr(item, "fixturenames", ())]
-    if users:
-        items[:] = [item for item in items if item not in users] + users
-        _example_builds_wanted.append(True)
-
-
-def start_example_builds() -> ExampleBuilds:
-    if not _example_builds:
-        _example_builds.append(ExampleBuilds(Path(tempfile.mkdtemp(prefix="iuckg-example-builds-"))).start())
-    return _example_builds[0]
-
-
-def pytest_sessionfinish(session, exitstatus):
-    for builds in _example_builds:
-        builds.thread.join(timeout=900)
-        shutil.rmtree(builds.root, ignore_errors=True)
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Under pytest-xdist, a test marked `alone` (it measures time under load) runs while no other worker runs
+    anything, fixtures included: it holds the run's reader/writer lock for writing, every other test for reading."""
+    workerinput = getattr(item.config, "workerinput", None)
+    if workerinput is None:
+        yield
+        return
+    lock = ReadWriteLock(Path(tempfile.gettempdir()) / f"iuckg-tests-{workerinput['testrunuid']}.lock")
+    with lock.write_lock() if item.get_closest_marker("alone") else lock.read_lock():
+        yield
 
 
 @pytest.fixture(scope="session")
-def example_builds() -> ExampleBuilds:
+def example_builds(tmp_path_factory) -> ExampleBuilds:
     """The two example builds (see helpers.ExampleBuilds), finished."""
-    return start_example_builds().wait()
+    return ExampleBuilds(tmp_path_factory.mktemp("example-builds")).run()
 
 
 @pytest.fixture(autouse=True)
@@ -67,10 +54,7 @@ def build_settings(tmp_path_factory) -> Settings:
 @pytest.fixture(scope="session")
 def built(build_settings) -> Build:
     """The real knowledge graph, built and published once per session."""
-    result = build(build_settings)
-    if _example_builds_wanted:
-        start_example_builds()  # in the background, on the other core
-    return result
+    return build(build_settings)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Shared helpers of the knowledge-graph tests: paths, settings, data surgery, snapshots."""
+"""Shared helpers of the tests: paths, settings, data surgery, snapshots, live servers."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ import io
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
-import threading
+import time
 import unicodedata
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Union
+from typing import Callable, Iterator, Sequence, Union
 
 import pyoxigraph as ox
 import pytest
@@ -191,7 +195,9 @@ def file_hashes(folder: Path) -> dict[str, str]:
 
 
 def copy_dist(source: Path, dest: Path) -> Path:
-    shutil.copytree(source, dest, copy_function=shutil.copy2)
+    """A copy of a build folder, times kept, without the store and kept answers a server made of it (derived
+    from the build, they are made again where needed)."""
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("store", "answers"), copy_function=shutil.copy2)
     return dest
 
 
@@ -252,11 +258,9 @@ EXAMPLE_BASE = "https://example.org/iuc/"
 
 
 class ExampleBuilds:
-    """`iuckg build --base https://example.org/iuc/` twice, in subprocesses with different hash seeds.
+    """`iuckg build --base https://example.org/iuc/` twice, side by side in subprocesses with different hash seeds.
 
-    They run one after the other in a background thread, started when the tests are collected,
-    so that they use the second core while the (single-threaded) test session goes on. The
-    second build goes into a dist/ that already holds a stale file, which publishing must drop.
+    The second build goes into a dist/ that already holds a stale file, which publishing must drop.
     """
 
     SEEDS = (1, 2)
@@ -265,30 +269,18 @@ class ExampleBuilds:
         self.root = Path(root)
         self.dists = [self.root / "one" / "dist", self.root / "two" / "dist"]
         self.results: list[subprocess.CompletedProcess] = []
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="iuckg-example-builds", daemon=True)
 
-    def start(self) -> "ExampleBuilds":
+    def run(self) -> "ExampleBuilds":
+        """Run both builds and check that they succeeded."""
         self.dists[1].mkdir(parents=True)
         (self.dists[1] / "stale.txt").write_text("from an older build\n")
-        self.thread.start()
-        return self
-
-    def _run(self) -> None:
-        try:
-            for seed, out in zip(self.SEEDS, self.dists):
-                self.results.append(subprocess.run(
-                    [sys.executable, "-m", "iuckg.cli", "build", "--out", str(out), "--base", EXAMPLE_BASE],
-                    cwd=REPO, env=environ(PYTHONHASHSEED=str(seed)), capture_output=True, text=True,
-                    timeout=600))
-        except BaseException as exc:  # reported by wait()
-            self.error = exc
-
-    def wait(self) -> "ExampleBuilds":
-        self.thread.join(timeout=900)
-        if self.error:
-            raise self.error
-        assert len(self.results) == 2, "the example builds did not finish"
+        processes = [subprocess.Popen(
+            [sys.executable, "-m", "iuckg.cli", "build", "--out", str(out), "--base", EXAMPLE_BASE], cwd=REPO,
+            env=environ(PYTHONHASHSEED=str(seed)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for seed, out in zip(self.SEEDS, self.dists, strict=True)]
+        for process in processes:
+            stdout, stderr = process.communicate(timeout=600)
+            self.results.append(subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr))
         for result in self.results:
             assert result.returncode == 0, result.stderr
         return self
@@ -299,3 +291,84 @@ def environ(**changes: str) -> dict[str, str]:
     env.pop("IUCKG_BASE", None)
     env.update(changes)
     return env
+
+
+# --- live servers ---------------------------------------------------------------------------
+
+HOST = "127.0.0.1"
+READY = "sparql?query=ASK%7B%7D"
+IUCKG = (sys.executable, "-m", "iuckg.cli")
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 90) -> None:
+    """Poll a URL until it answers 200, or fail when the server process dies or the time is up."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+def stop(process: subprocess.Popen, seconds: float = 60) -> None:
+    """Stop a server a test started: gracefully, then killed (a stop that hangs must not hang the suite)."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@dataclass
+class Served:
+    """A live `iuckg serve`: its process, port and log."""
+
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}/"
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@contextmanager
+def serving(*options: str, log: Path, port: int | None = None, program: Sequence[str | Path] = IUCKG,
+            cwd: Path = REPO, env: dict[str, str] | None = None, new_session: bool = False, seconds: float = 90,
+            clean_log: bool = True) -> Iterator[Served]:
+    """`iuckg serve OPTIONS` on a loopback port (a free one unless given), until it answers; stopped at the end,
+    and then (clean_log) its log must hold no traceback. A server that does not come up fails with its log."""
+    port = port or free_port()
+    command = [*map(str, program), "serve", "--host", HOST, "--port", str(port), *options]
+    with open(log, "ab") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env=env,
+                                   start_new_session=new_session)
+    served = Served(process, port, Path(log))
+    try:
+        wait_until_up(served.url + READY, process, seconds)
+    except (RuntimeError, TimeoutError) as exc:
+        process.kill()
+        process.wait()
+        raise RuntimeError(f"iuckg serve did not come up ({exc}):\n{served.log_text()[-5000:]}") from None
+    try:
+        yield served
+    finally:
+        stop(process)
+    if clean_log:
+        assert "Traceback" not in served.log_text(), served.log_text()[-5000:]

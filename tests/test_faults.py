@@ -18,9 +18,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from helpers import BASE, copy_dist, repo_settings
+from helpers import BASE, copy_dist, free_port, repo_settings, serving
 from iuckg.serve import ensure_built, stale
-from iuckg.store import DATABASE_DIR, SOURCES_FILE, STORE_DIR, ensure_store
+from iuckg.store import DATABASE_DIR, SOURCES_FILE, STORE_DIR, ensure_store, sources, stamp
 
 REPO = Path(__file__).resolve().parents[1]
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -43,18 +43,10 @@ def leftovers(out: Path) -> list[Path]:
     return sorted(p for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> Path:
-    """A build made by `iuckg build`, to copy."""
-    out = tmp_path_factory.mktemp("reference") / "dist"
-    assert build(out).returncode == 0
-    return out
-
-
 @pytest.fixture()
-def published(reference, tmp_path) -> Path:
-    """A folder holding a published build (a copy of the reference, times kept)."""
-    return copy_dist(reference, tmp_path / "dist")
+def published(dist, tmp_path) -> Path:
+    """A folder holding a published build (a copy of the session build, times kept)."""
+    return copy_dist(dist, tmp_path / "dist")
 
 
 def test_killed_build_leaves_the_published_build_intact(published):
@@ -74,8 +66,8 @@ def test_killed_build_leaves_the_published_build_intact(published):
     assert hashes(published) == before
 
 
-def test_full_disk_leaves_the_published_build_intact(reference, tmp_path):
-    size = sum(p.stat().st_size for p in reference.rglob("*") if p.is_file())
+def test_full_disk_leaves_the_published_build_intact(published, tmp_path):
+    size = sum(p.stat().st_size for p in published.rglob("*") if p.is_file())
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size * 3 // 2}", "tmpfs", str(disk)],
@@ -86,7 +78,7 @@ def test_full_disk_leaves_the_published_build_intact(reference, tmp_path):
         pytest.skip(f"cannot mount a small tmpfs to fill (needs root): {mounted.stderr.strip()}")
     try:
         out = disk / "dist"
-        shutil.copytree(reference, out)
+        shutil.copytree(published, out)
         before = hashes(out)
         result = build(out)
         assert result.returncode != 0
@@ -141,12 +133,14 @@ def largest_file(folder: Path) -> Path:
     return max((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.stat().st_size)
 
 
+# Each damage, and what `ensure_store(verify=True)` must say of it: damaged files are found by the manifest; a
+# stamp that cannot be read (or one of the format before manifests) means the store is loaded again, silently.
 STORE_DAMAGES = {
-    "flipped bytes in a table": lambda db: flip_bytes(largest_file(db)),
-    "a truncated table": lambda db: truncate(largest_file(db)),
-    "a deleted manifest": lambda db: next(db.glob("MANIFEST-*")).unlink(),
-    "an unreadable stamp": lambda db: (db.parent / SOURCES_FILE).write_text("{"),
-    "a stamp of the previous format (a list)": lambda db: (db.parent / SOURCES_FILE).write_text("[]"),
+    "flipped bytes in a table": (lambda db: flip_bytes(largest_file(db)), "loading it again"),
+    "a truncated table": (lambda db: truncate(largest_file(db)), "loading it again"),
+    "a deleted manifest": (lambda db: next(db.glob("MANIFEST-*")).unlink(), "loading it again"),
+    "an unreadable stamp": (lambda db: (db.parent / SOURCES_FILE).write_text("{"), ""),
+    "a stamp of the previous format (a list)": (lambda db: (db.parent / SOURCES_FILE).write_text("[]"), ""),
 }
 
 
@@ -156,19 +150,22 @@ def test_a_damaged_store_is_found_and_loaded_again(dist, tmp_path, case, capsys)
     database = ensure_store(settings)
     expected = sum(json.loads((settings.dist_dir / "summary.json").read_text())["triples"].values())
     assert store_quads(database) == expected
-    STORE_DAMAGES[case](database)
+    capsys.readouterr()
+    damage, said = STORE_DAMAGES[case]
+    damage(database)
+    loaded_before = (database.parent / SOURCES_FILE).stat().st_mtime_ns
     assert ensure_store(settings, verify=True) == database
-    assert "loading it again" in capsys.readouterr().err or "stamp" in case
+    assert said in capsys.readouterr().err
+    assert (database.parent / SOURCES_FILE).stat().st_mtime_ns != loaded_before, "the store was loaded again"
+    assert stamp(database.parent)["sources"] == sources(settings)
     assert store_quads(database) == expected
     assert ensure_store(settings, verify=True) == database
     assert "damaged" not in capsys.readouterr().err, "a store loaded again is intact"
 
 
-def serve(dist: Path, port: int, log: Path) -> subprocess.Popen:
+def serving_published(published: Path, port: int, log: Path):
     """`iuckg serve` over a build folder, in a session of its own (so all of it can be killed at once)."""
-    return subprocess.Popen([sys.executable, "-m", "iuckg.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--base", BASE, "--dist", str(dist)], cwd=REPO, start_new_session=True,
-                            stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+    return serving("--base", BASE, "--dist", str(published), log=log, port=port, new_session=True, clean_log=False)
 
 
 def fetch(url: str) -> bytes:
@@ -178,26 +175,18 @@ def fetch(url: str) -> bytes:
 
 
 def test_a_killed_server_restarts_cleanly_and_serves_the_published_graph(published, tmp_path):
-    from web.conftest import free_port, wait_until_up
-
     port, log = free_port(), tmp_path / "serve.log"
-    url = f"http://127.0.0.1:{port}/"
-    count = url + "sparql?" + urllib.parse.urlencode({"query": COUNT, "format": "json"})
-    first = serve(published, port, log)
-    wait_until_up(count, first)
-    answer, dump = fetch(count), fetch(url + "dump/iuckg.nq")
-    # a crash: every process of the server killed at once, and a table of the store damaged
-    os.killpg(first.pid, signal.SIGKILL)
-    first.wait()
+    with serving_published(published, port, log) as first:
+        count = first.url + "sparql?" + urllib.parse.urlencode({"query": COUNT, "format": "json"})
+        answer, dump = fetch(count), fetch(first.url + "dump/iuckg.nq")
+        # a crash: every process of the server killed at once, and a table of the store damaged
+        os.killpg(first.process.pid, signal.SIGKILL)
+        first.process.wait()
     flip_bytes(largest_file(published / STORE_DIR / DATABASE_DIR))
-    second = serve(published, port, log)
-    try:
-        wait_until_up(count, second)
+    with serving_published(published, port, log) as second:
         assert fetch(count) == answer
-        assert fetch(url + "dump/iuckg.nq") == dump
-    finally:
-        second.terminate()
-        assert second.wait(timeout=30) == 0
+        assert fetch(second.url + "dump/iuckg.nq") == dump
+    assert second.process.returncode == 0, "the second server stopped cleanly"
     text = log.read_text(errors="replace")
     assert "the store is damaged" in text and "loading it again" in text
     for trouble in ("Traceback", "SIGSEGV", "SIGABRT", "terminate called"):

@@ -27,7 +27,7 @@ from rdflib import Graph, URIRef
 
 from iuckg.settings import BUNDLED, bundled
 
-from .web.conftest import free_port, stop, wait_until_up
+from .helpers import serving
 
 pytestmark = pytest.mark.live
 
@@ -148,21 +148,10 @@ def installed(tmp_path_factory) -> Installed:
 @pytest.fixture(scope="module")
 def server(installed):
     """`iuckg serve` of the installed package, from the empty folder, on a free loopback port."""
-    port = free_port()
-    log_path = installed.folder.parent / "serve.log"
-    with open(log_path, "w+") as log:
-        process = subprocess.Popen([installed.bin("iuckg"), "serve", "--host", "127.0.0.1", "--port", str(port),
-                                    "--base", BASE], cwd=installed.folder, env=clean_environment(),
-                                   stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}/"
-        try:
-            try:
-                wait_until_up(url + "sparql?query=ASK%7B%7D", process, seconds=180)
-            except (RuntimeError, TimeoutError) as exc:
-                pytest.fail(f"iuckg serve: {exc}:\n{log_path.read_text()}")
-            yield url, log_path
-        finally:
-            stop(process)
+    log = installed.folder.parent / "serve.log"
+    with serving("--base", BASE, log=log, program=[installed.bin("iuckg")], cwd=installed.folder,
+                 env=clean_environment(), seconds=180) as served:
+        yield served.url, log
 
 
 def bundled_sources() -> dict[str, bytes]:

@@ -216,7 +216,7 @@ def oxigraph_server(tmp_path_factory):
         if os.environ.get("CI"):
             pytest.fail(f"{OXIGRAPH_SERVER} is missing: the test extras install PyPI oxigraph")
         pytest.skip("Oxigraph's server is not installed (pip install oxigraph)")
-    from .web.conftest import free_port, stop, wait_until_up
+    from .helpers import free_port, stop, wait_until_up
 
     port = free_port()
     process = subprocess.Popen([str(OXIGRAPH_SERVER), "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from iuckg.build import build
 from iuckg.settings import Settings
 from iuckg.web.app import create_app
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
+from ..helpers import BASE, SHARED, copy_dist, free_port, serving
+
 W3C = SHARED / "reference" / "w3c-sparql-protocol"
 W3C_GRAPHS = {f"http://kasei.us/2009/09/sparql/data/data{i}.rdf": W3C / f"data{i}.nt" for i in (1, 2, 3)}
-BASE = "http://localhost:8080/"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # A limit the live server is given on its command line (the default is 20,000).
 LIVE_MAX_QUERY_LENGTH = 10_000
@@ -35,11 +28,9 @@ def require_shared(path: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def web_settings(tmp_path_factory) -> Settings:
-    """Settings of a build made once for the in-process web tests."""
-    settings = Settings(base=BASE, dist_dir=tmp_path_factory.mktemp("web") / "dist")
-    build(settings)
-    return settings
+def web_settings(dist, tmp_path_factory) -> Settings:
+    """Settings of the in-process web tests: a copy of the session build (the app writes its store there)."""
+    return Settings(base=BASE, dist_dir=copy_dist(dist, tmp_path_factory.mktemp("web") / "dist"))
 
 
 @pytest.fixture(scope="session")
@@ -52,38 +43,6 @@ def app(web_settings):
 def client(app):
     """A test client of the app."""
     return app.test_client()
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_up(url: str, process: subprocess.Popen, seconds: float = 90) -> None:
-    """Poll a URL until it answers or the server process dies."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer within {seconds} s")
-
-
-def stop(process: subprocess.Popen, seconds: float = 60) -> None:
-    """Stop a server a test started: gracefully, then killed (a stop that hangs must not hang the suite)."""
-    process.terminate()
-    try:
-        process.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture(scope="session")
@@ -109,25 +68,21 @@ def page(browser):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """`iuckg serve` in a subprocess on a free loopback port, with the W3C protocol data loaded."""
+def live_server(dist, tmp_path_factory):
+    """`iuckg serve` in a subprocess on a free loopback port, over a copy of the session build, with the W3C
+    protocol data loaded."""
+    folder = tmp_path_factory.mktemp("live")
+    options = ["--dist", str(copy_dist(dist, folder / "dist")), "--max-query-length", str(LIVE_MAX_QUERY_LENGTH)]
     port = free_port()
-    dist = tmp_path_factory.mktemp("live") / "dist"
-    command = [sys.executable, "-m", "iuckg.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--dist", str(dist), "--max-query-length", str(LIVE_MAX_QUERY_LENGTH)]
-    command += ["--graph", f"http://127.0.0.1:{port}/graph/test-fixture={FIXTURES / 'place-with-coordinates.ttl'}"]
+    for graph in live_graphs(port):
+        options += ["--graph", graph]
+    with serving(*options, log=folder / "serve.log", port=port, clean_log=False) as served:
+        yield served.url
+
+
+def live_graphs(port: int) -> list[str]:
+    """The extra graphs of the live server: a place with coordinates, and the W3C protocol data when present."""
+    graphs = [f"http://127.0.0.1:{port}/graph/test-fixture={FIXTURES / 'place-with-coordinates.ttl'}"]
     if W3C.exists():
-        for iri, path in W3C_GRAPHS.items():
-            command += ["--graph", f"{iri}={path}"]
-    log = open(tmp_path_factory.mktemp("logs") / "serve.log", "w+")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until_up(url + "sparql?query=ASK%7B%7D", process)
-    except Exception:
-        process.kill()
-        log.seek(0)
-        raise RuntimeError("live server failed to start:\n" + log.read())
-    yield url
-    stop(process)
-    log.close()
+        graphs += [f"{iri}={path}" for iri, path in W3C_GRAPHS.items()]
+    return graphs

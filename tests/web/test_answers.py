@@ -14,9 +14,7 @@ import http.client
 import json
 import multiprocessing
 import os
-import shutil
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,11 +30,10 @@ from iuckg.web.answers import FLUSH_SECONDS, LARGEST, Answer, Answers
 from iuckg.web.app import create_app
 from iuckg.web.state import ANSWERS
 
-from .conftest import REPO, free_port, stop, wait_until_up
+from ..helpers import HOST, copy_dist, serving
 
 pytestmark = pytest.mark.live
 
-HOST = "127.0.0.1"
 ANSWERS_MB = 64  # the live server's cache size (not the default, so the option is seen to apply)
 DOC = "/doc/id/member/barcelona-es"
 TURTLE = {"Accept": "text/turtle"}
@@ -221,29 +218,15 @@ def fill(answers: Answers, how_many: int, size: int) -> int:
 def server(web_settings, tmp_path_factory):
     """`iuckg serve` (2 workers) over a copy of the web tests' build, with its own answer cache of 64 MB."""
     folder = tmp_path_factory.mktemp("answers")
-    dist, answers = folder / "dist", folder / "answers"
-    shutil.copytree(web_settings.dist_dir, dist, ignore=shutil.ignore_patterns("store", "answers"))
-    port = free_port()
-    command = [sys.executable, "-m", "iuckg.cli", "serve", "--host", HOST, "--port", str(port),
-               "--base", web_settings.base, "--dist", str(dist),
-               "--answers-mb", str(ANSWERS_MB), "--answers-dir", str(answers)]
-    with open(folder / "serve.log", "w+") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-        live = Server(process, port, dist, answers)
-        try:
-            wait_until_up(f"http://{HOST}:{port}/sparql?query=ASK%7B%7D", process)
-            deadline = time.monotonic() + 30
-            while len(live.workers()) < 2:
-                assert time.monotonic() < deadline, "the server did not start 2 workers"
-                time.sleep(0.1)
-        except (RuntimeError, TimeoutError, AssertionError):
-            process.kill()
-            log.seek(0)
-            raise RuntimeError("the server failed to start:\n" + log.read()) from None
+    dist, answers = copy_dist(web_settings.dist_dir, folder / "dist"), folder / "answers"
+    with serving("--base", web_settings.base, "--dist", str(dist), "--answers-mb", str(ANSWERS_MB),
+                 "--answers-dir", str(answers), log=folder / "serve.log") as served:
+        live = Server(served.process, served.port, dist, answers)
+        deadline = time.monotonic() + 30
+        while len(live.workers()) < 2:
+            assert time.monotonic() < deadline, f"the server did not start 2 workers:\n{served.log_text()}"
+            time.sleep(0.1)
         yield live
-        stop(process)
-        log.seek(0)
-        assert "Traceback" not in log.read()
 
 
 # --- kept answers are given again

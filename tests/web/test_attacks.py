@@ -8,10 +8,7 @@ attack is many clients; the server's fair share per client address applies to ea
 from __future__ import annotations
 
 import http.client
-import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -20,9 +17,9 @@ from urllib.parse import urlencode
 import pytest
 from rdflib import Graph, Namespace, URIRef
 
-from .conftest import REPO, free_port, stop, wait_until_up
+from ..helpers import copy_dist, serving
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.alone]
 
 TIMEOUT = 4.0  # the attacked server's query time limit, seconds
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -74,25 +71,11 @@ def query_path(query: str, **params) -> str:
 @pytest.fixture(scope="module")
 def server(web_settings, tmp_path_factory):
     """`iuckg serve` over a copy of the web tests' build, with a 4 s query limit and short read timeouts."""
-    dist = tmp_path_factory.mktemp("attacked") / "dist"
-    shutil.copytree(web_settings.dist_dir, dist, ignore=shutil.ignore_patterns("store"))
-    port = free_port()
-    command = [sys.executable, "-m", "iuckg.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--base", web_settings.base, "--dist", str(dist), "--query-timeout", str(TIMEOUT),
-               "--header-timeout", "2", "--body-timeout", "2"]
-    log = open(tmp_path_factory.mktemp("logs") / "attacked.log", "w+")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", process)
-    except Exception:
-        process.kill()
-        log.seek(0)
-        raise RuntimeError("the server failed to start:\n" + log.read())
-    yield Server(port)
-    stop(process)
-    log.seek(0)
-    assert "Traceback" not in log.read()
-    log.close()
+    folder = tmp_path_factory.mktemp("attacked")
+    dist = copy_dist(web_settings.dist_dir, folder / "dist")
+    with serving("--base", web_settings.base, "--dist", str(dist), "--query-timeout", str(TIMEOUT),
+                 "--header-timeout", "2", "--body-timeout", "2", log=folder / "serve.log") as served:
+        yield Server(served.port)
 
 
 def assert_pages_answer_within_a_second(server: Server) -> None:

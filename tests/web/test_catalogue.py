@@ -292,8 +292,7 @@ def test_landing_page_links_every_download_and_the_descriptions(client):
     r = client.get("/", headers={"Accept": "text/html"})
     html = r.get_data(as_text=True)
     for name, media_type in DUMP_FILES.items():
-        assert f'href="/dump/{name}" type="{media_type}" download' in html
-        assert client.get(f"/dump/{name}").status_code == 200
+        assert f'href="/dump/{name}" type="{media_type}" download' in html  # each answers 200: test_crawler.py
     for path in ("/.well-known/void", "/catalogue", "/sitemap.xml"):
         assert f'href="{path}"' in html
 

@@ -130,8 +130,10 @@ def test_an_example_query_fills_yasrs_table_sortable_and_paged(page, live_server
     header = page.find_elements(By.CSS_SELECTOR, f"{ACTIVE} .yasr table.dataTable thead th")[3]  # theme
     unsorted = column(4)
     header.click()
+    wait(page, lambda d: column(4) != unsorted)  # the table is drawn again after the click, not at once
     ascending = column(4)
     header.click()
+    wait(page, lambda d: column(4) != ascending)
     descending = column(4)
     assert ascending != unsorted and descending == ascending[::-1] and ascending[0] != ascending[-1]
     # the server's downloads of the whole answer, for this query

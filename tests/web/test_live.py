@@ -73,22 +73,6 @@ def test_rdflib_sparqlstore(live_server):
     assert Literal("Belfast", lang="en") in labels
 
 
-def test_every_served_iri_dereferences_on_the_live_server(live_server):
-    """With the default configuration every minted IRI answers on the server itself."""
-    sparql = SPARQLWrapper(live_server + "sparql")
-    sparql.setQuery(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER STRSTARTS(STR(?s), \"{live_server}id/\") }} LIMIT 40")
-    sparql.setReturnFormat(JSON)
-    subjects = [b["s"]["value"] for b in sparql.query().convert()["results"]["bindings"]]
-    assert len(subjects) == 40
-    for iri in subjects:
-        request = urllib.request.Request(iri, headers={"Accept": "text/turtle"})
-        with urllib.request.urlopen(request, timeout=10) as response:  # follows the 303
-            assert response.status == 200
-            assert response.url.startswith(live_server + "doc/")
-            g = Graph().parse(data=response.read().decode("utf-8"), format="turtle")
-            assert (URIRef(iri), None, None) in g
-
-
 def test_served_by_granian(live_server):
     with urllib.request.urlopen(live_server, timeout=10) as response:
         assert response.headers["Server"].startswith("granian")

@@ -11,6 +11,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
+from iuckg.store import load_store
+from iuckg.web.app import create_app
+
 from .conftest import BASE
 
 SD = "http://www.w3.org/ns/sparql-service-description#"
@@ -127,11 +130,20 @@ def test_syntax_error_is_readable(client):
     assert "syntax" in r.get_data(as_text=True).lower()
 
 
-def test_updates_never_change_the_store(client):
-    before = pairing_count(client)
-    client.post("/sparql", data={"update": "DELETE WHERE { ?s ?p ?o }"})
-    client.post("/sparql", data=b"DELETE WHERE { ?s ?p ?o }", content_type="application/sparql-update")
-    assert pairing_count(client) == before
+@pytest.mark.parametrize("request_kwargs", [
+    {"data": {"update": "DELETE WHERE { ?s ?p ?o }"}},
+    {"data": b"DELETE WHERE { ?s ?p ?o }", "content_type": "application/sparql-update"},
+    {"data": {"query": "DELETE WHERE { ?s ?p ?o }"}},
+    {"data": b"CLEAR ALL", "content_type": "application/sparql-query"},
+], ids=["update-form", "update-body", "update-as-query", "clear-as-query"])
+def test_updates_are_refused_and_change_nothing(web_settings, request_kwargs):
+    # the app is given a writable in-memory store here, so an update that got through would change it
+    store = load_store(web_settings)
+    client = create_app(web_settings, store=store).test_client()
+    before = (len(store), pairing_count(client))
+    r = client.post("/sparql", **request_kwargs)
+    assert r.status_code == 400 and "read-only" in r.get_data(as_text=True)
+    assert (len(store), pairing_count(client)) == before
 
 
 def test_service_description(client):

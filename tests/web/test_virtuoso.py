@@ -32,7 +32,7 @@ from iuckg.settings import Settings
 from iuckg.synth import synth
 from iuckg.web.app import create_app
 
-from .conftest import BASE, REPO, free_port, stop, wait_until_up
+from ..helpers import BASE, REPO, free_port, serving, stop, wait_until_up
 from .test_limits import Listener
 
 VIRTUOSO = shutil.which("virtuoso-t")
@@ -316,22 +316,12 @@ def test_publish_switches_atomically(published, web_settings, synthetic, monkeyp
 
 
 def test_serve_from_the_store(published, web_settings, client, tmp_path):
-    port = free_port()
-    log = open(tmp_path / "serve.log", "w+")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "iuckg.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--base", BASE,
-         "--dist", str(web_settings.dist_dir), "--store", published + "sparql", "--workers", "1"],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", process)
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/id/member/barcelona-es",
-                                         headers={"Accept": "text/turtle"})
+    with serving("--base", BASE, "--dist", str(web_settings.dist_dir), "--store", published + "sparql",
+                 "--workers", "1", log=tmp_path / "serve.log") as served:
+        request = urllib.request.Request(served.url + "id/member/barcelona-es", headers={"Accept": "text/turtle"})
         with urllib.request.urlopen(request) as response:
-            served = Graph().parse(data=response.read(), format="turtle")
-        assert isomorphic(served, rdf(client, "/doc/id/member/barcelona-es"))
-    finally:
-        stop(process, seconds=30)
-        log.close()
+            answer = Graph().parse(data=response.read(), format="turtle")
+    assert isomorphic(answer, rdf(client, "/doc/id/member/barcelona-es"))
 
 
 def test_serve_refuses_a_store_without_the_build(virtuoso, web_settings):
