@@ -24,13 +24,18 @@ system-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
 	   virtuoso-opensource)
 
-# Lint and format check of src/ (ruff), then the suite.
+# Lint, format and type checks of src/ (ruff, mypy), then the suite in parallel with a coverage floor: the share
+# of src/iuckg's lines the tests run in process, from the figure the suite reached when it was set (raise it, never
+# lower it).
+COVERAGE_FLOOR ?= 89
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src
 	$(VENV)/bin/ruff format --check src
+	$(VENV)/bin/mypy
 
 test: lint system-deps
-	$(PY) -m pytest
+	$(PY) -m pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
 # The versions CI and the Quickstart install (pip's constraints file), from a venv that passes `make test`.
 constraints:

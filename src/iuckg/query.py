@@ -8,15 +8,11 @@ from typing import cast
 import pyoxigraph as ox
 
 from .settings import Settings
-from .store import load_store
+from .store import GRAPH_FORMATS as STORE_GRAPH_FORMATS
+from .store import RESULT_FORMATS, load_store
 
-RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES}
+# the formats `iuckg query` writes graphs in (the endpoint also writes RDF/XML and JSON-LD)
+GRAPH_FORMATS = {name: STORE_GRAPH_FORMATS[name] for name in ("turtle", "ntriples")}
 ENDPOINT_FORMATS = {
     "json": "application/sparql-results+json",
     "xml": "application/sparql-results+xml",

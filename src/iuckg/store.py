@@ -45,6 +45,19 @@ WHERE = re.compile(r"\b(?:WHERE|ASK)\s*\{", re.IGNORECASE)
 RESULTS_ACCEPT = "application/sparql-results+xml, application/sparql-results+json;q=0.9"
 GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
 BNODE = re.compile(rb"<bnode>([^<]*)</bnode>")
+# The serialisations of answers by name: query results (SELECT, ASK) and graphs (CONSTRUCT, DESCRIBE).
+RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+GRAPH_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
 
 
 def term_value(term: Term) -> str:

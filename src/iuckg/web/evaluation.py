@@ -34,21 +34,9 @@ from pebble import ProcessExpired, ProcessPool
 from ..guard import RECURSION_LIMIT, QueryRefused, check_query
 from ..sandbox import cut_off_network
 from ..settings import Settings
-from ..store import Backend, StoreError, open_backend
+from ..store import GRAPH_FORMATS, RESULT_FORMATS, Backend, StoreError, open_backend
 
 _BACKEND: Backend | None = None
-RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "jsonld": ox.RdfFormat.JSON_LD,
-}
 TABLE = "table"  # the answer as a bounded table of terms, for the HTML editor
 CELL_CHARS = 1_000  # longest text of one cell of a table; longer literals are cut with "…"
 XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
