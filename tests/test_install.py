@@ -103,45 +103,35 @@ class Installed:
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Installed:
-    """The wheel built, installed into a fresh venv, and `iuckg build` run in an empty folder; once per module."""
+def installed(tmp_path_factory, dist) -> Installed:
+    """The wheel built, installed into a fresh venv, and `iuckg build` run in an empty folder; once per module.
+    The session build of the checkout (same data, same base) is what the installed build is compared with."""
     root = tmp_path_factory.mktemp("install")
     timings: dict[str, float] = {}
-    # The checkout's own build, for comparison, while the wheel is built and installed.
-    reference = root / "checkout-build" / "dist"
-    checkout_build = subprocess.Popen([sys.executable, "-m", "iuckg.cli", "build", "--out", str(reference)],
-                                      cwd=REPO, env=clean_environment(), stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT, text=True)
-    try:
-        started = time.monotonic()
-        source = copy_checkout(root / "source")
-        run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", root / "wheels", source],
-            env=clean_environment())
-        (wheel,) = (root / "wheels").glob("iuckg-*.whl")
-        timings["wheel"] = time.monotonic() - started
+    reference = dist
+    started = time.monotonic()
+    source = copy_checkout(root / "source")
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", root / "wheels", source],
+        env=clean_environment())
+    (wheel,) = (root / "wheels").glob("iuckg-*.whl")
+    timings["wheel"] = time.monotonic() - started
 
-        started = time.monotonic()
-        venv = root / "venv"
-        # A venv without pip of its own (ensurepip takes longer than the rest): this environment's pip installs
-        # into it (--python), with the dependencies from the configured index.
-        run([sys.executable, "-m", "venv", "--without-pip", venv])
-        constraints = root / "constraints.txt"
-        constraints.write_text(pins(), encoding="utf-8")
-        run([sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "-q",
-             "-c", constraints, wheel], env=clean_environment())
-        timings["install"] = time.monotonic() - started
+    started = time.monotonic()
+    venv = root / "venv"
+    # A venv without pip of its own (ensurepip takes longer than the rest): this environment's pip installs
+    # into it (--python), with the dependencies from the configured index.
+    run([sys.executable, "-m", "venv", "--without-pip", venv])
+    constraints = root / "constraints.txt"
+    constraints.write_text(pins(), encoding="utf-8")
+    run([sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "-q",
+         "-c", constraints, wheel], env=clean_environment())
+    timings["install"] = time.monotonic() - started
 
-        started = time.monotonic()
-        folder = root / "empty"
-        folder.mkdir()
-        build = run([venv / "bin" / "iuckg", "build"], cwd=folder, env=clean_environment())
-        timings["build"] = time.monotonic() - started
-        output, _ = checkout_build.communicate(timeout=TIMEOUT)
-        assert checkout_build.returncode == 0, f"the checkout's build failed:\n{output}"
-    finally:
-        if checkout_build.poll() is None:
-            checkout_build.kill()
-            checkout_build.wait()
+    started = time.monotonic()
+    folder = root / "empty"
+    folder.mkdir()
+    build = run([venv / "bin" / "iuckg", "build"], cwd=folder, env=clean_environment())
+    timings["build"] = time.monotonic() - started
     return Installed(wheel, venv, folder, build, reference, timings)
 
 
