@@ -3,7 +3,6 @@ the published graph."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -18,18 +17,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from helpers import BASE, copy_dist, free_port, repo_settings, serving
+from helpers import BASE, copy_dist, file_hashes, free_port, repo_settings, serving
 from iuckg.serve import ensure_built, stale
 from iuckg.store import DATABASE_DIR, SOURCES_FILE, STORE_DIR, ensure_store, sources, stamp
 
 REPO = Path(__file__).resolve().parents[1]
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-
-
-def hashes(folder: Path) -> dict[str, str]:
-    """sha256 of every file under a folder, by relative path."""
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def build(out: Path, **kwargs) -> subprocess.CompletedProcess:
@@ -50,7 +43,7 @@ def published(dist, tmp_path) -> Path:
 
 
 def test_killed_build_leaves_the_published_build_intact(published):
-    before = hashes(published)
+    before = file_hashes(published)
     process = subprocess.Popen([sys.executable, "-m", "iuckg.cli", "build", "--out", str(published)], cwd=REPO,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
@@ -59,11 +52,11 @@ def test_killed_build_leaves_the_published_build_intact(published):
     assert process.poll() is None, "the build finished before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert hashes(published) == before
+    assert file_hashes(published) == before
     # the next build publishes and clears what the killed one left
     assert build(published).returncode == 0
     assert leftovers(published) == []
-    assert hashes(published) == before
+    assert file_hashes(published) == before
 
 
 def test_full_disk_leaves_the_published_build_intact(published, tmp_path):
@@ -79,11 +72,11 @@ def test_full_disk_leaves_the_published_build_intact(published, tmp_path):
     try:
         out = disk / "dist"
         shutil.copytree(published, out)
-        before = hashes(out)
+        before = file_hashes(out)
         result = build(out)
         assert result.returncode != 0
         assert "No space left on device" in result.stderr
-        assert hashes(out) == before
+        assert file_hashes(out) == before
         assert leftovers(out) == []
     finally:
         subprocess.run(["umount", str(disk)], check=True)
@@ -122,13 +115,13 @@ def test_a_damaged_build_is_found(published, case):
 def test_a_damaged_build_is_rebuilt_identically(published, capsys):
     # every damage above at once: the rebuild (one `build`, whatever the damage) restores every file
     settings = repo_settings(dist_dir=published)
-    before = hashes(published)
+    before = file_hashes(published)
     for name, damage, _ in DAMAGES.values():
         damage(published / name)
     ensure_built(settings)
     assert f"building: {published}" in capsys.readouterr().err
     assert stale(settings) is None
-    assert hashes(published) == before, "the same inputs rebuild the same bytes"
+    assert file_hashes(published) == before, "the same inputs rebuild the same bytes"
 
 
 def store_quads(database: Path) -> int:

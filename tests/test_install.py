@@ -108,7 +108,6 @@ def installed(tmp_path_factory, dist) -> Installed:
     The session build of the checkout (same data, same base) is what the installed build is compared with."""
     root = tmp_path_factory.mktemp("install")
     timings: dict[str, float] = {}
-    reference = dist
     started = time.monotonic()
     source = copy_checkout(root / "source")
     run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", root / "wheels", source],
@@ -132,7 +131,7 @@ def installed(tmp_path_factory, dist) -> Installed:
     folder.mkdir()
     build = run([venv / "bin" / "iuckg", "build"], cwd=folder, env=clean_environment())
     timings["build"] = time.monotonic() - started
-    return Installed(wheel, venv, folder, build, reference, timings)
+    return Installed(wheel, venv, folder, build, dist, timings)
 
 
 @pytest.fixture(scope="module")

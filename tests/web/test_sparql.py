@@ -130,16 +130,21 @@ def test_syntax_error_is_readable(client):
     assert "syntax" in r.get_data(as_text=True).lower()
 
 
+@pytest.fixture(scope="module")
+def writable(web_settings):
+    """An app over a writable in-memory store, and its client: an update that got through would change the store."""
+    store = load_store(web_settings)
+    return store, create_app(web_settings, store=store).test_client()
+
+
 @pytest.mark.parametrize("request_kwargs", [
     {"data": {"update": "DELETE WHERE { ?s ?p ?o }"}},
     {"data": b"DELETE WHERE { ?s ?p ?o }", "content_type": "application/sparql-update"},
     {"data": {"query": "DELETE WHERE { ?s ?p ?o }"}},
     {"data": b"CLEAR ALL", "content_type": "application/sparql-query"},
 ], ids=["update-form", "update-body", "update-as-query", "clear-as-query"])
-def test_updates_are_refused_and_change_nothing(web_settings, request_kwargs):
-    # the app is given a writable in-memory store here, so an update that got through would change it
-    store = load_store(web_settings)
-    client = create_app(web_settings, store=store).test_client()
+def test_updates_are_refused_and_change_nothing(writable, request_kwargs):
+    store, client = writable
     before = (len(store), pairing_count(client))
     r = client.post("/sparql", **request_kwargs)
     assert r.status_code == 400 and "read-only" in r.get_data(as_text=True)
