@@ -13,7 +13,7 @@ from rdflib import Graph
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/helpers.py
 
 import iuckg.build
-from helpers import BASE, REPO, ExampleBuilds, copy_data, repo_settings, union
+from helpers import BASE, REPO, ExampleBuilds, copy_data, repo_settings, union, untraced
 from iuckg.build import KNOWLEDGE_GRAPHS, Build, build
 from iuckg.convert import sdg_codes as codes_of
 from iuckg.settings import Settings
@@ -30,6 +30,16 @@ def pytest_runtest_protocol(item, nextitem):
         return
     lock = ReadWriteLock(Path(tempfile.gettempdir()) / f"iuckg-tests-{workerinput['testrunuid']}.lock")
     with lock.write_lock() if item.get_closest_marker("alone") else lock.read_lock():
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """A test marked `untraced` runs with coverage's tracer stopped (see helpers.untraced)."""
+    if item.get_closest_marker("untraced"):
+        with untraced():
+            yield
+    else:
         yield
 
 

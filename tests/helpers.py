@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence, Union
 
+import coverage
 import pyoxigraph as ox
 import pytest
 from rdflib import Graph
@@ -298,6 +299,23 @@ def environ(**changes: str) -> dict[str, str]:
 HOST = "127.0.0.1"
 READY = "sparql?query=ASK%7B%7D"
 IUCKG = (sys.executable, "-m", "iuckg.cli")
+
+
+@contextmanager
+def untraced() -> Iterator[None]:
+    """Run a block with coverage's tracer stopped, for work whose worth is volume rather than new lines, or that
+    is client-side against a server in another process: the tracer makes rdflib's and pyparsing's code two to
+    three times slower. Every started Coverage is stopped, last first: under pytest-xdist a worker runs two, one
+    below the other, and stopping the top one (as pytest-cov's `no_cover` does) resumes the one below."""
+    stopped: list[coverage.Coverage] = []
+    while (tracer := coverage.Coverage.current()) is not None and tracer not in stopped:
+        tracer.stop()
+        stopped.append(tracer)
+    try:
+        yield
+    finally:
+        for tracer in reversed(stopped):
+            tracer.start()
 
 
 def free_port() -> int:

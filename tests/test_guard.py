@@ -383,6 +383,7 @@ def occurrences(text: str, part: str) -> list[int]:
 
 # ---- the fuzzer ------------------------------------------------------------------------------
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_no_text_the_engine_calls_out_for_gets_past_the_guard(listener, engine_contacts):
     tally: Counter[str] = Counter()
 
@@ -522,6 +523,7 @@ def test_a_plain_query_takes_the_fast_path(monkeypatch):
     assert time.perf_counter() - started < 0.5
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_the_guard_parses_correctly_from_many_threads_at_once():
     """The web app's threads parse their queries at the same time: rdflib's parser must not be entered twice."""
     from concurrent.futures import ThreadPoolExecutor

@@ -100,6 +100,7 @@ def inconsistencies(g: Graph) -> list[str]:
     return found
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_ontology_and_data_are_consistent_under_owl_rl(built):
     """The ontology and the data graph (without the SDG vocabulary, to keep this fast)."""
     g = closure(union(built.graphs["ontology"], built.graphs["data"]))

@@ -70,6 +70,7 @@ def test_the_same_seed_gives_the_same_folder(folder, tmp_path):
     assert file_hashes(tmp_path / "other") != file_hashes(folder)
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_a_hundred_thousand_pairings_in_bounded_time(tmp_path, sdg_codes):
     started = time.perf_counter()
     written = synth(100_000, tmp_path / "data")

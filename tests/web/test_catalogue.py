@@ -527,3 +527,19 @@ def test_a_store_that_fails_while_warming_up_is_asked_again_later(web_settings):
     warm_up(app)  # logs, does not raise
     store.up = True
     assert app.test_client().get("/", headers={"Accept": "text/html"}).status_code == 200
+
+
+def test_warming_up_loads_what_the_first_page_needs(web_settings):
+    """The first resource page of a worker took most of a second (the collation table, the templates' compiling)."""
+    from iuckg.collation import collator
+    from iuckg.web.app import warm_up
+
+    app = create_app(web_settings)
+    collator.cache_clear()
+    try:
+        warm_up(app)
+    finally:
+        app.extensions["iuckg"].close()
+    assert collator.cache_info().currsize == 1
+    compiled = {name for _, name in app.jinja_env.cache.keys()}
+    assert set(app.jinja_env.list_templates()) <= compiled

@@ -6,6 +6,7 @@ import pyoxigraph as ox
 from flask import Flask
 from flask_cors import CORS
 
+from ..collation import collator
 from ..index import LISTS
 from ..settings import Settings
 from ..store import Backend, OxigraphBackend, open_backend
@@ -44,8 +45,12 @@ def create_app(settings: Settings | None = None, store: ox.Store | Backend | Non
 
 
 def warm_up(app: Flask) -> None:
-    """Start the query workers and compute the views over the whole store that pages keep (landing page,
-    sitemap) before anyone asks."""
+    """Load what the first page would (the collation table, the compiled templates: a second), start the query
+    workers and compute the views over the whole store that pages keep (landing page, sitemap) before anyone
+    asks."""
+    collator()
+    for name in app.jinja_env.list_templates():
+        app.jinja_env.get_template(name)
     pub = app.extensions["iuckg"]
     try:
         pub.evaluator.warm()
