@@ -29,7 +29,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         changes["dist_dir"] = Path(dist)
     if getattr(args, "graph", None):
         changes["extra_graphs"] = tuple(parse_graph_option(g) for g in args.graph)
-    for name in ("workers", "store", "isolate_queries", "answers_mb", "access_log", *LIMITS):
+    for name in ("workers", "store", "isolate_queries", "answers_mb", "answers_counts_seconds", "access_log", *LIMITS):
         if getattr(args, name, None) is not None:
             changes[name] = getattr(args, name)
     if getattr(args, "answers_dir", None):
@@ -224,6 +224,14 @@ def parser() -> argparse.ArgumentParser:
     )
     answers.add_argument(
         "--answers-dir", dest="answers_dir", metavar="DIR", help="folder of the answer cache (default: DIST/answers)"
+    )
+    answers.add_argument(
+        "--answers-counts-every",
+        dest="answers_counts_seconds",
+        type=positive(float),
+        metavar="SECONDS",
+        help="how often each worker process adds its hits and misses to the counts /status shows "
+        f"(default: {Settings.answers_counts_seconds})",
     )
     limits = s.add_argument_group("limits")
     for name, (kind, text) in LIMITS.items():

@@ -89,6 +89,7 @@ class Settings:
     # The answer cache the server's workers share (`iuckg.web.answers`): its size, 0 for none, and its folder
     # (DIST/answers when not given).
     answers_mb: int = 256
+    answers_counts_seconds: float = 1.0  # how often each worker adds its hit and miss counts to the shared ones
     access_log: bool = False  # as gunicorn and granian: a line per request costs a third of a cached answer
     answers_dir: Path | None = None
 

@@ -26,7 +26,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
 from iuckg.cli import parser, settings_from
-from iuckg.web.answers import FLUSH_SECONDS, LARGEST, Answer, Answers
+from iuckg.web.answers import LARGEST, Answer, Answers
 from iuckg.web.app import create_app
 from iuckg.web.state import ANSWERS
 
@@ -35,6 +35,9 @@ from ..helpers import HOST, copy_dist, serving
 pytestmark = pytest.mark.live
 
 ANSWERS_MB = 64  # the live server's cache size (not the default, so the option is seen to apply)
+# How often the live server's workers add their counts to the shared ones: not the default second, so the option is
+# seen to apply (a reading of the counts waits this long and 0.3 s more).
+COUNTS_EVERY = 0.1
 DOC = "/doc/id/member/barcelona-es"
 TURTLE = {"Accept": "text/turtle"}
 NTRIPLES = {"Accept": "application/n-triples"}
@@ -166,9 +169,9 @@ class Server:
         return json.loads(reply.body)["answer_cache"]
 
     def counts(self) -> dict:
-        """The cache's figures once every worker added its counts to the shared ones (each does every second;
-        the status itself is never looked up, so reading it counts nothing)."""
-        time.sleep(FLUSH_SECONDS + 0.3)
+        """The cache's figures once every worker added its counts to the shared ones (each does every COUNTS_EVERY
+        seconds; the status itself is never looked up, so reading it counts nothing)."""
+        time.sleep(COUNTS_EVERY + 0.3)
         return self.status()
 
     def wait_until_kept(self, entries: int) -> None:
@@ -220,7 +223,8 @@ def server(web_settings, tmp_path_factory):
     folder = tmp_path_factory.mktemp("answers")
     dist, answers = copy_dist(web_settings.dist_dir, folder / "dist"), folder / "answers"
     with serving("--base", web_settings.base, "--dist", str(dist), "--answers-mb", str(ANSWERS_MB),
-                 "--answers-dir", str(answers), log=folder / "serve.log") as served:
+                 "--answers-dir", str(answers), "--answers-counts-every", str(COUNTS_EVERY),
+                 log=folder / "serve.log") as served:
         live = Server(served.process, served.port, dist, answers)
         deadline = time.monotonic() + 30
         while len(live.workers()) < 2:
@@ -571,6 +575,13 @@ def test_a_foreign_host_poisons_no_answer(server):
 # --- without a cache, and the status page
 
 
+@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+def test_a_counts_interval_that_is_not_a_positive_number_is_refused(value, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        parser().parse_args(["serve", "--answers-counts-every", value])
+    assert stopped.value.code == 2 and "--answers-counts-every" in capsys.readouterr().err
+
+
 def test_without_a_cache_the_status_says_so(web_settings, tmp_path):
     assert settings_from(parser().parse_args(["serve", "--answers-mb", "0"])).answers_mb == 0
     app = create_app(web_settings.with_(answers_mb=0, answers_dir=tmp_path / "answers"))
@@ -625,7 +636,7 @@ def test_the_status_answers_a_conditional_request_with_fresh_figures(server):
     first = server.get("/status.json", UNCOUNTED)
     assert first.header("etag") is None and first.header("last-modified") is None  # nothing to validate against
     assert server.get(f"{DOC}?lang=fr", TURTLE).status == 200  # the figures change
-    time.sleep(FLUSH_SECONDS + 0.3)
+    time.sleep(COUNTS_EVERY + 0.3)
     again = server.get("/status.json", {"If-None-Match": '"anything"', "If-Modified-Since": first.header("date")})
     assert again.status == 200 and again.body != first.body
 

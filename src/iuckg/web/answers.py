@@ -5,8 +5,8 @@ publication alone. The front looks a request up here before it hands it to the a
 what the app answered. The cache is a diskcache folder (SQLite, with large values in files),
 shared by the server's worker processes, bounded in bytes (the least recently stored answers
 go first), and emptied when a server of another publication opens it. Its hit and miss counts
-are counted by each process and added to the cache's shared counts once a second, so a lookup
-takes no write lock.
+are counted by each process and added to the cache's shared counts every second (or as often as
+`--answers-counts-every` says), so a lookup takes no write lock.
 
 A request's key is its method (GET and HEAD alike), its path, its parameters (the query
 string's and a form body's, sorted; a `application/sparql-query` body is the `query`
@@ -38,7 +38,7 @@ FORM, QUERY_BODY = sparql.FORM.encode(), sparql.QUERY_BODY.encode()
 PUBLICATION = "publication"  # the key of the record of whose answers the cache holds
 RECORD = "record"  # the folder of that record and of the shared counts, inside the cache's
 COUNTS = ("hits", "misses")  # keys of the shared counts
-FLUSH_SECONDS = 1.0  # how often a process adds its counts to the shared ones
+COUNTS_EVERY = 1.0  # seconds: how often a process adds its counts to the shared ones, unless told otherwise
 LARGEST = 4_000_000  # bytes of the largest answer kept (a dump is never kept: it is a file)
 PENDING_BYTES = 64_000_000  # answers waiting for the writer beyond this are not kept
 BATCH = 64  # answers written in one transaction
@@ -68,8 +68,15 @@ def parameters(query_string: bytes, content_type: bytes, body: bytes) -> list[tu
 class Answers:
     """The answer cache of one publication in a folder."""
 
-    def __init__(self, folder: Path, publication: str, size_limit: int, largest: int = LARGEST) -> None:
-        self.publication, self.largest = publication, largest
+    def __init__(
+        self,
+        folder: Path,
+        publication: str,
+        size_limit: int,
+        largest: int = LARGEST,
+        counts_every: float = COUNTS_EVERY,
+    ) -> None:
+        self.publication, self.largest, self.counts_every = publication, largest, counts_every
         self.cache = diskcache.Cache(
             str(folder), size_limit=size_limit, eviction_policy="least-recently-stored", statistics=False
         )  # counted here instead: diskcache writes per lookup
@@ -123,7 +130,7 @@ class Answers:
         return found
 
     def count(self, name: str) -> None:
-        """Count a hit or a miss (a thread adds this process's counts to the shared ones every second)."""
+        """Count a hit or a miss (a thread adds this process's counts to the shared ones every `counts_every`)."""
         with self.lock:
             self.unflushed[name] += 1
             if self.counter is None:
@@ -131,8 +138,8 @@ class Answers:
                 self.counter.start()
 
     def flush_every_second(self) -> None:
-        """The counting thread: add this process's counts to the shared ones every FLUSH_SECONDS, until closed."""
-        while not self.closed.wait(FLUSH_SECONDS):
+        """The counting thread: add this process's counts to the shared ones every `counts_every`, until closed."""
+        while not self.closed.wait(self.counts_every):
             self.flush()
 
     def flush(self) -> None:

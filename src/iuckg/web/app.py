@@ -30,7 +30,12 @@ def create_app(settings: Settings | None = None, store: ox.Store | Backend | Non
     CORS(app, send_wildcard=True, expose_headers=["Link", "Content-Location", "ETag"])
     version = caching.register(app, settings)
     if settings.answers_mb > 0:
-        app.extensions[ANSWERS] = Answers(settings.answers_folder, version.digest, settings.answers_mb * 1_000_000)
+        app.extensions[ANSWERS] = Answers(
+            settings.answers_folder,
+            version.digest,
+            settings.answers_mb * 1_000_000,
+            counts_every=settings.answers_counts_seconds,
+        )
     errors.register(app)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(dataset.bp)
