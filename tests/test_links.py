@@ -208,6 +208,7 @@ def test_every_place_member_has_coordinates_or_a_reason(sdg_codes):
 # --- the check ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_the_real_data_passes_the_check_with_at_least_150_links_to_the_lod_cloud(reference):
     report = check(repo_settings(), reference)
 

@@ -240,6 +240,7 @@ def test_a_remote_store_answers_as_the_embedded_one(settings, memory, oxigraph_s
     assert prepare_store(settings.with_(store=oxigraph_server + "query")) is None
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_publishing_twice_keeps_one_copy(settings, oxigraph_server):
     publish(settings, oxigraph_server + "update", query_endpoint=oxigraph_server + "query")
     publish(settings, oxigraph_server + "update", query_endpoint=oxigraph_server + "query")

@@ -55,6 +55,7 @@ def test_the_records_load_and_are_shaped_like_the_brochure(folder, sdg_codes):
     assert all(p.id == f"{p.side_a[0]}--{p.side_b[0]}" for p in data.pairings)
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_the_build_passes_the_shacl_gate(folder, tmp_path, cached_vocab):
     result = build(repo_settings(data_dir=folder, dist_dir=tmp_path / "dist"))
     assert result.report.conforms

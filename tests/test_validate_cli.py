@@ -46,12 +46,14 @@ def test_without_files_the_data_folder_is_built_and_checked(capsys, cached_vocab
     assert "Conforms: True" in out
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_the_built_dump_conforms(capsys, dist):
     code, out, err = validate(capsys, dist / "iuckg.ttl")
     assert code == 0, out + err
     assert "Conforms: True" in out
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_a_small_conforming_file(capsys, mini_graph, tmp_path):
     code, out, _ = validate(capsys, write(mini_graph, tmp_path / "mini.ttl"))
     assert code == 0, out

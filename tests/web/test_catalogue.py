@@ -326,6 +326,7 @@ def locations(response) -> list[str]:
     return [loc.text for loc in ET.fromstring(response.data).iter(f"{SITEMAP}loc")]
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_sitemap_lists_the_page_of_every_resource_and_each_answers_200(client):
     urls = locations(client.get("/sitemap.xml"))
     subjects = {row["s"].split("#")[0] for row in select(
