@@ -97,6 +97,7 @@ def test_progress_goes_to_stderr_and_the_summary_to_stdout(example_builds):
     assert int(table["data"]) == summary["triples"]["data"]
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_the_base_iri_is_configuration(example_builds, dist):
     one = example_builds.dists[0]
     for path in one.iterdir():
@@ -134,6 +135,7 @@ def dumps(dist) -> dict[str, Graph]:
     }
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_graph_dumps_parse_and_agree(dumps, built):
     knowledge_size = len(union(*(built.graphs[n] for n in ("data", "ontology", "sdg"))))
     assert len(dumps["nt"]) == knowledge_size
@@ -141,6 +143,7 @@ def test_graph_dumps_parse_and_agree(dumps, built):
     assert isomorphic(dumps["jsonld"], dumps["nt"])
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_nquads_hold_the_named_graphs(dist, built):
     ds = Dataset()
     ds.parse(dist / "iuckg.nq", format="nquads")
@@ -185,6 +188,7 @@ def test_rdf_lists_in_the_dump_are_well_formed(dumps):
     assert bad == set(), {str(n): sorted(str(o) for o in g.objects(n, RDF.first)) for n in bad}
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_knowledge_dump_is_the_sources_merged(dumps, built):
     """iuckg.nt.gz = data graph + ontology/iuc.ttl + vocab/, each parsed on its own."""
     sources = Graph()
@@ -197,6 +201,7 @@ def test_knowledge_dump_is_the_sources_merged(dumps, built):
     assert canonical(dumps["nt"]) == canonical(sources), "blank nodes of different sources were merged"
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_no_blank_node_is_shared_between_named_graphs(dist):
     """In N-Quads a blank node label is one node for the whole file: graphs must not share one."""
     where: dict[BNode, set] = {}

@@ -70,6 +70,7 @@ def test_every_stated_record_of_the_graph_has_its_quote_as_an_annotation(data_gr
             Literal(row[c]) for c in ("quote_prefix", "quote", "quote_suffix")), record
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_every_selector_of_the_graph_selects_the_brochure_once(data_graph, brochure):
     selectors = set(data_graph.subjects(RDF.type, OA.TextQuoteSelector))
     assert len(selectors) > 250

@@ -82,6 +82,7 @@ def test_the_build_keeps_out_of_the_store_only_what_oxigraph_retypes(build_setti
     assert catalogue.count("byteSize") == 3  # the documents serve them from the build's file
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_the_embedded_store_holds_every_graph_as_built(build_settings, built, tmp_path):
     dist = tmp_path / "dist"
     shutil.copytree(build_settings.dist_dir, dist)

@@ -643,6 +643,7 @@ def test_case_ids_are_unique():
 # --- the gate itself ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_validate_does_not_change_the_graphs_it_is_given(shapes_graph):
     """iuckg.gate.validate must not add triples to the caller's shapes graph or data graph.
 

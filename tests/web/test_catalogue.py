@@ -87,6 +87,7 @@ def sparql_catalogue(client) -> Graph:
 
 
 @pytest.mark.parametrize("read", ["sparql", "catalogue IRI", "dataset IRI", "well-known VoID"])
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_the_served_record_conforms_however_it_is_read(client, read):
     """0 violations of the SEMIC DCAT-AP 3 shapes through every way a harvester reads the record."""
     require_shared(DCAT_AP_SHAPES)
@@ -160,6 +161,7 @@ def test_byte_sizes_are_the_sizes_of_the_served_dumps(client, description):
         assert r.mimetype == DUMP_FILES[url.rsplit("/", 1)[1]]
 
 
+@pytest.mark.untraced  # volume, not new lines (see the README's Tests section)
 def test_distributions_hold_the_knowledge_graph_without_the_catalogue(client):
     served = Graph().parse(data=gzip.decompress(client.get("/dump/iuckg.nt.gz").data).decode(), format="nt")
     n = count(client, "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }", KNOWLEDGE)
