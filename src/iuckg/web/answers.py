@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl
 
 import diskcache
 
+from ..settings import Settings
 from . import caching, sparql
 
 # Request headers an answer may vary by and still be kept: the key holds them.
@@ -38,7 +39,6 @@ FORM, QUERY_BODY = sparql.FORM.encode(), sparql.QUERY_BODY.encode()
 PUBLICATION = "publication"  # the key of the record of whose answers the cache holds
 RECORD = "record"  # the folder of that record and of the shared counts, inside the cache's
 COUNTS = ("hits", "misses")  # keys of the shared counts
-COUNTS_EVERY = 1.0  # seconds: how often a process adds its counts to the shared ones, unless told otherwise
 LARGEST = 4_000_000  # bytes of the largest answer kept (a dump is never kept: it is a file)
 PENDING_BYTES = 64_000_000  # answers waiting for the writer beyond this are not kept
 BATCH = 64  # answers written in one transaction
@@ -74,7 +74,7 @@ class Answers:
         publication: str,
         size_limit: int,
         largest: int = LARGEST,
-        counts_every: float = COUNTS_EVERY,
+        counts_every: float = Settings.answers_counts_seconds,
     ) -> None:
         self.publication, self.largest, self.counts_every = publication, largest, counts_every
         self.cache = diskcache.Cache(
@@ -134,10 +134,10 @@ class Answers:
         with self.lock:
             self.unflushed[name] += 1
             if self.counter is None:
-                self.counter = threading.Thread(target=self.flush_every_second, name="answer-counts", daemon=True)
+                self.counter = threading.Thread(target=self.flush_until_closed, name="answer-counts", daemon=True)
                 self.counter.start()
 
-    def flush_every_second(self) -> None:
+    def flush_until_closed(self) -> None:
         """The counting thread: add this process's counts to the shared ones every `counts_every`, until closed."""
         while not self.closed.wait(self.counts_every):
             self.flush()
